@@ -1,0 +1,56 @@
+"""The ``cirx`` command line: thin commands over :class:`cirx.Platform` services."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from cirx.cli import data, imports, incidents, records
+from cirx.cli.common import DbOption, JsonOption, console, handles_errors, platform, print_json, print_report, progress_bar
+
+app = typer.Typer(help="cirx: the open platform for international cyber-security cooperation.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+app.add_typer(imports.app, name="import")
+app.add_typer(data.app, name="data")
+app.add_typer(incidents.app, name="incidents")
+app.add_typer(incidents.stats_app, name="stats")
+app.add_typer(records.actors_app, name="actors")
+app.add_typer(records.countries_app, name="countries")
+app.add_typer(records.export_app, name="export")
+
+
+@app.command("init")
+@handles_errors
+def init(
+    db: DbOption = None,
+    knowledge: Annotated[bool, typer.Option(help="Load the offline knowledge base too.")] = True,
+    as_json: JsonOption = False,
+) -> None:
+    """Create (or upgrade) the store and load the offline knowledge base; prints a summary."""
+    started = time.perf_counter()
+    cirx = platform(db)
+    if knowledge:
+        with progress_bar("loading the knowledge base") as advance:
+            report = cirx.imports.knowledge_base(advance)
+        if not as_json:
+            print_report(report)
+    counts = cirx.reader.count_by_type()
+    elapsed = time.perf_counter() - started
+    if as_json:
+        print_json({"store": cirx.settings.resolved_database_url, "objects": counts, "seconds": round(elapsed, 2)})
+        return
+    table = Table(title=f"store {cirx.settings.resolved_database_url}")
+    table.add_column("type")
+    table.add_column("objects", justify="right")
+    for stix_type, count in sorted(counts.items(), key=lambda kv: -kv[1]):
+        table.add_row(stix_type, str(count))
+    console.print(table)
+    console.print(f"ready in {elapsed:.1f} s")
+
+
+def main() -> None:
+    """Entry point of the ``cirx`` script."""
+    app()

@@ -1,0 +1,140 @@
+"""Country names, codes and adjectives to ISO 3166-1 alpha-2.
+
+Datasets name states in many ways: "Russia", "Russian Federation", "N Korea",
+"UK", Correlates-of-War numbers (365), ISO alpha-3 codes.  :func:`to_iso2`
+turns any of them into one alpha-2 code, using ``pycountry`` for the ISO
+names and a small table of the common forms ISO does not list.  Kosovo,
+which has no ISO code, is ``XK`` as the EU and the IMF use it.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import re
+from pathlib import Path
+
+import pycountry
+
+# Forms seen in EuRepoC, CFR, DCID, MISP galaxies and news text that ISO names miss.
+_COMMON_NAMES: dict[str, str] = {
+    "russia": "RU", "russian federation": "RU", "ussr": "RU", "soviet union": "RU",
+    "iran": "IR", "north korea": "KP", "n korea": "KP", "dprk": "KP",
+    "democratic people's republic of korea": "KP", "korea (north)": "KP",
+    "south korea": "KR", "s korea": "KR", "republic of korea": "KR", "korea": "KR",
+    "korea (south)": "KR", "taiwan": "TW", "republic of china": "TW",
+    "china": "CN", "people's republic of china": "CN", "prc": "CN",
+    "palestine": "PS", "state of palestine": "PS", "palestinian territories": "PS",
+    "gaza": "PS", "west bank": "PS", "kosovo": "XK", "uk": "GB", "great britain": "GB",
+    "britain": "GB", "england": "GB", "scotland": "GB", "wales": "GB",
+    "northern ireland": "GB", "us": "US", "usa": "US", "u.s.": "US",
+    "united states": "US", "united states of america": "US", "america": "US",
+    "turkey": "TR", "turkiye": "TR", "türkiye": "TR", "ivory coast": "CI",
+    "cote d'ivoire": "CI", "côte d'ivoire": "CI", "cape verde": "CV",
+    "swaziland": "SZ", "eswatini": "SZ", "burma": "MM", "macedonia": "MK",
+    "north macedonia": "MK", "brunei": "BN", "vatican": "VA", "holy see": "VA",
+    "vatican city": "VA", "syria": "SY", "laos": "LA", "moldova": "MD",
+    "czechia": "CZ", "czech republic": "CZ", "vietnam": "VN", "viet nam": "VN",
+    "bolivia": "BO", "venezuela": "VE", "tanzania": "TZ", "micronesia": "FM",
+    "congo": "CG", "republic of the congo": "CG", "congo-brazzaville": "CG",
+    "democratic republic of the congo": "CD", "dr congo": "CD", "drc": "CD",
+    "congo-kinshasa": "CD", "the netherlands": "NL", "netherlands": "NL",
+    "holland": "NL", "uae": "AE", "united arab emirates": "AE",
+    "the bahamas": "BS", "bahamas": "BS", "the gambia": "GM", "gambia": "GM",
+    "east timor": "TL", "timor-leste": "TL", "hong kong": "HK", "macau": "MO",
+    "macao": "MO", "saint kitts and nevis": "KN", "saint lucia": "LC",
+    "saint vincent and the grenadines": "VC", "sao tome and principe": "ST",
+    "são tomé and príncipe": "ST", "falkland islands": "FK", "reunion": "RE",
+    "curacao": "CW", "curaçao": "CW", "bosnia": "BA", "bosnia and herzegovina": "BA",
+    "bosnia-herzegovina": "BA", "trinidad": "TT", "trinidad and tobago": "TT",
+    "antigua": "AG", "antigua and barbuda": "AG", "yugoslavia": "RS", "serbia": "RS",
+    "western sahara": "EH", "somaliland": "SO", "abkhazia": "GE",
+    "south ossetia": "GE", "crimea": "UA", "transnistria": "MD",
+    "northern cyprus": "CY", "kyrgyzstan": "KG", "tajikistan": "TJ",
+    "kazakhstan": "KZ", "uzbekistan": "UZ", "turkmenistan": "TM",
+    "azerbaijan": "AZ", "armenia": "AM", "georgia": "GE", "the philippines": "PH",
+}
+
+# Demonyms and adjectives ("Russian hackers", "Chinese state-sponsored").
+_ADJECTIVES: dict[str, str] = {
+    "russian": "RU", "chinese": "CN", "iranian": "IR", "north korean": "KP",
+    "south korean": "KR", "american": "US", "british": "GB", "israeli": "IL",
+    "ukrainian": "UA", "german": "DE", "french": "FR", "indian": "IN",
+    "pakistani": "PK", "vietnamese": "VN", "turkish": "TR", "syrian": "SY",
+    "saudi": "SA", "emirati": "AE", "belarusian": "BY", "georgian": "GE",
+    "estonian": "EE", "lithuanian": "LT", "latvian": "LV", "polish": "PL",
+    "japanese": "JP", "taiwanese": "TW", "lebanese": "LB", "palestinian": "PS",
+    "azerbaijani": "AZ", "armenian": "AM", "egyptian": "EG", "qatari": "QA",
+    "italian": "IT", "spanish": "ES", "dutch": "NL", "canadian": "CA",
+    "australian": "AU", "brazilian": "BR", "mexican": "MX", "nigerian": "NG",
+    "kazakh": "KZ", "uzbek": "UZ", "belgian": "BE", "swiss": "CH",
+    "swedish": "SE", "norwegian": "NO", "danish": "DK", "finnish": "FI",
+}
+
+_SPACES = re.compile(r"\s+")
+
+
+def _normalise(name: str) -> str:
+    return _SPACES.sub(" ", name.strip().strip(".").lower())
+
+
+@functools.lru_cache(maxsize=1)
+def _cow_codes() -> dict[str, str]:
+    """Correlates of War numeric codes to ISO alpha-2, for DCID and CFR."""
+    table = Path(__file__).with_name("cow_iso2.csv")
+    with table.open(encoding="utf-8") as handle:
+        return {row["ccode"]: row["iso2"] for row in csv.DictReader(handle)}
+
+
+@functools.lru_cache(maxsize=4096)
+def to_iso2(name: str | int | None) -> str | None:
+    """Return the ISO 3166-1 alpha-2 code for a country name, code or adjective.
+
+    Accepts ISO alpha-2/alpha-3 codes, official and common names, demonyms
+    ("Russian") and Correlates-of-War numeric codes ("365").  Returns ``None``
+    when the value names no country (empty, "Unknown", a region, a typo).
+    """
+    if name is None:
+        return None
+    text = str(name).strip()
+    if not text:
+        return None
+    if text.replace(".0", "").isdigit():
+        return _cow_codes().get(text.replace(".0", ""))
+    key = _normalise(text)
+    if key in _COMMON_NAMES:
+        return _COMMON_NAMES[key]
+    if key in _ADJECTIVES:
+        return _ADJECTIVES[key]
+    if len(text) == 2 and text.isalpha():
+        country = pycountry.countries.get(alpha_2=text.upper())
+        return country.alpha_2 if country else ("XK" if text.upper() == "XK" else None)
+    if len(text) == 3 and text.isalpha() and text.isupper():
+        country = pycountry.countries.get(alpha_3=text)
+        if country:
+            return str(country.alpha_2)
+    try:
+        return str(pycountry.countries.lookup(text).alpha_2)
+    except LookupError:
+        pass
+    for country in pycountry.countries:
+        for attr in ("common_name", "official_name"):
+            value = getattr(country, attr, None)
+            if value and _normalise(value) == key:
+                return str(country.alpha_2)
+    return None
+
+
+def country_name(iso2: str) -> str:
+    """The common English name of a country given its alpha-2 code."""
+    if iso2 == "XK":
+        return "Kosovo"
+    country = pycountry.countries.get(alpha_2=iso2)
+    if country is None:
+        raise KeyError(iso2)
+    return str(getattr(country, "common_name", None) or country.name)
+
+
+def all_iso2() -> list[str]:
+    """Every ISO 3166-1 alpha-2 code pycountry knows, plus Kosovo (XK)."""
+    return sorted({str(c.alpha_2) for c in pycountry.countries} | {"XK"})

@@ -1,0 +1,124 @@
+"""Rows of the side tables derived from the latest version of a STIX object.
+
+Pure functions: a STIX dict in, plain row dicts out.  The writer deletes an
+object's old side rows and inserts these when a newer version becomes latest.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cirx.model.actor import alias_key
+from cirx.model.incident import ir_properties
+
+# Types whose name and aliases resolve through the alias table.
+ALIAS_TYPES = frozenset(
+    {
+        "intrusion-set", "threat-actor", "campaign", "malware", "tool", "attack-pattern",
+        "location", "identity", "course-of-action", "infrastructure", "incident",
+    }
+)
+# Types without text worth searching.
+UNSEARCHED_TYPES = frozenset({"relationship", "sighting", "marking-definition", "bundle"})
+
+
+def names_of(obj: dict[str, Any]) -> list[str]:
+    """The object's name and every alias it carries, first the name."""
+    names: list[str] = []
+    for value in [obj.get("name"), *(obj.get("aliases") or []), *(obj.get("x_mitre_aliases") or [])]:
+        if isinstance(value, str) and value and value not in names:
+            names.append(value)
+    return names
+
+
+def relationship_rows(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    """Edges of a relationship or sighting: one per source/target pair."""
+    revoked = bool(obj.get("revoked", False))
+    if obj["type"] == "relationship":
+        return [{
+            "stix_id": obj["id"], "kind": "relationship",
+            "relationship_type": obj["relationship_type"],
+            "source_ref": obj["source_ref"], "target_ref": obj["target_ref"], "revoked": revoked,
+        }]
+    if obj["type"] == "sighting":
+        sources = obj.get("where_sighted_refs") or [obj["id"]]
+        return [{
+            "stix_id": obj["id"], "kind": "sighting", "relationship_type": "sighting-of",
+            "source_ref": source, "target_ref": obj["sighting_of_ref"], "revoked": revoked,
+        } for source in sources]
+    return []
+
+
+def alias_rows(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per distinct normalised name of an alias-bearing object."""
+    if obj["type"] not in ALIAS_TYPES:
+        return []
+    rows, seen = [], set()
+    for name in names_of(obj):
+        key = alias_key(name)
+        if key and key not in seen:
+            seen.add(key)
+            rows.append({"stix_id": obj["id"], "type": obj["type"], "alias": name, "alias_key": key[:255]})
+    return rows
+
+
+def external_id_rows(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per external reference that carries a source identifier."""
+    rows = []
+    for ref in obj.get("external_references") or ():
+        external_id = ref.get("external_id")
+        source = ref.get("source_name")
+        if external_id and source:
+            rows.append({"stix_id": obj["id"], "source_name": str(source)[:128],
+                         "external_id": str(external_id)[:255]})
+    return rows
+
+
+def search_row(obj: dict[str, Any]) -> dict[str, Any] | None:
+    """The text of an object for full-text search, or None for types not searched."""
+    if obj["type"] in UNSEARCHED_TYPES:
+        return None
+    names = names_of(obj)
+    description = obj.get("description")
+    if not names and not isinstance(description, str):
+        return None
+    return {
+        "stix_id": obj["id"], "type": obj["type"],
+        "name": names[0] if names else None,
+        "aliases": " ".join(names[1:]) or None,
+        "description": description if isinstance(description, str) else None,
+    }
+
+
+def incident_rows(obj: dict[str, Any]) -> tuple[dict[str, Any] | None, list[dict[str, Any]], list[dict[str, Any]]]:
+    """(incident row, facet rows, dyad rows) of an incident's IR properties."""
+    if obj["type"] != "incident":
+        return None, [], []
+    ir = ir_properties(obj)
+    start = ir.get("start_date")
+    incident = {"stix_id": obj["id"], "name": obj.get("name"), "start_date": start,
+                "end_date": ir.get("end_date")}
+    facets: list[dict[str, Any]] = []
+
+    def add(facet: str, values: Any) -> None:
+        for value in values or ():
+            if isinstance(value, str) and value:
+                facets.append({"stix_id": obj["id"], "facet": facet, "value": value[:255]})
+
+    initiators = sorted(set(ir.get("initiator_countries") or []))
+    receivers = sorted(set(ir.get("receiver_countries") or []))
+    add("initiator", initiators)
+    add("receiver", receivers)
+    add("type", ir.get("incident_types"))
+    add("sector", ir.get("sectors"))
+    add("receiver_category", ir.get("receiver_categories"))
+    add("initiator_category", [ir.get("initiator_category")])
+    add("actor", ir.get("actors"))
+    add("effect", ir.get("effects"))
+    year = int(start[:4]) if isinstance(start, str) and start[:4].isdigit() else None
+    dyads = [
+        {"stix_id": obj["id"], "initiator": initiator, "receiver": receiver, "year": year}
+        for initiator in (initiators or [None])
+        for receiver in (receivers or [None])
+    ]
+    return incident, facets, dyads

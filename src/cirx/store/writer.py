@@ -1,0 +1,268 @@
+"""Writing STIX objects: batched, versioned, all-or-nothing per import.
+
+One import runs in one transaction.  Each object is checked (and upgraded
+from STIX 2.0); any rejection is recorded and, at the end, the whole
+transaction is rolled back and :class:`ImportRejected` raised, so the store is
+never half written.  A version already stored (same id and ``modified``) is
+counted as unchanged, so a re-run adds nothing.  A version newer than the
+stored latest becomes latest and its side rows (relationships, aliases,
+external ids, search text, incident facets) replace the old ones.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
+
+import orjson
+from sqlalchemy import Connection, Engine, delete, func, select, update
+from sqlalchemy.exc import DBAPIError
+
+from cirx.errors import CirxError, ImportRejected, InvalidObject, StoreError
+from cirx.ingest.report import ImportReport
+from cirx.model.stix import check_and_upgrade, normalise_timestamp
+from cirx.store import derive
+from cirx.store.schema import (
+    Alias,
+    ExternalId,
+    Incident,
+    IncidentDyad,
+    IncidentFacet,
+    Relationship,
+    SearchDocument,
+    StixObject,
+)
+
+OBJECTS = StixObject.__table__
+SIDE_TABLES = (Relationship, Alias, ExternalId, SearchDocument, Incident, IncidentFacet, IncidentDyad)
+
+Progress = Callable[[int], None]
+T = TypeVar("T")
+
+
+class StixWriter:
+    """Writes batches of STIX objects into the store."""
+
+    def __init__(self, engine: Engine, *, batch_size: int, max_object_bytes: int,
+                 validate_patterns: bool) -> None:
+        self._engine = engine
+        self._batch_size = batch_size
+        self._max_bytes = max_object_bytes
+        self._validate_patterns = validate_patterns
+
+    def import_objects(self, objects: Iterable[dict[str, Any]], report: ImportReport,
+                       progress: Progress | None = None) -> ImportReport:
+        """Check and store ``objects`` in one transaction; see the module docstring.
+
+        Reading and checking run in a producer thread while this thread writes:
+        the database drivers release the GIL while they work, so parsing the
+        next batch overlaps with storing the last one.
+        """
+        try:
+            with self._engine.begin() as connection:
+                next_seq = (connection.execute(select(func.max(StixObject.added_seq))).scalar() or 0) + 1
+                for batch in _in_background(self._checked_batches(objects, report)):
+                    if report.rejected:
+                        continue  # keep reading to report every problem, write nothing more
+                    next_seq = self._write_batch(connection, batch, report, next_seq)
+                    if progress:
+                        progress(len(batch))
+                if report.rejected:
+                    raise ImportRejected(report.source, report.rejected)
+        except CirxError:
+            raise
+        except DBAPIError as exc:
+            raise StoreError(f"{report.source}: the store refused the import: {exc.orig}") from exc
+        return report
+
+    def _checked_batches(self, objects: Iterable[dict[str, Any]],
+                         report: ImportReport) -> Iterator[list[tuple[dict[str, Any], str]]]:
+        batch: list[tuple[dict[str, Any], str]] = []
+        max_bytes = self._max_bytes
+        for raw in objects:
+            report.read += 1
+            try:
+                obj = check_and_upgrade(raw, max_bytes=max_bytes, validate_patterns=self._validate_patterns)
+                doc = orjson.dumps(obj).decode()
+                if len(doc) > max_bytes:
+                    raise InvalidObject(obj["id"], None,
+                                        f"object is {len(doc)} bytes, over the limit of {max_bytes}")
+            except InvalidObject as error:
+                report.reject(error)
+                continue
+            batch.append((obj, doc))
+            if len(batch) >= self._batch_size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def _write_batch(self, connection: Connection, batch: list[tuple[dict[str, Any], str]],
+                     report: ImportReport, next_seq: int) -> int:
+        ids = list({obj["id"] for obj, _ in batch})
+        stored: dict[str, tuple[set[str], str]] = {}
+        for chunk_start in range(0, len(ids), 500):
+            chunk = ids[chunk_start:chunk_start + 500]
+            rows = connection.execute(
+                select(StixObject.stix_id, StixObject.modified, StixObject.is_latest)
+                .where(StixObject.stix_id.in_(chunk))
+            )
+            for stix_id, modified, is_latest in rows:
+                versions, latest = stored.get(stix_id, (set(), ""))
+                versions.add(modified)
+                stored[stix_id] = (versions, modified if is_latest else latest)
+
+        new_rows: list[dict[str, Any]] = []
+        became_latest: dict[str, dict[str, Any]] = {}
+        demoted: list[str] = []
+        for obj, doc in batch:
+            stix_id = obj["id"]
+            modified = normalise_timestamp(obj.get("modified") or obj.get("created"))
+            versions, latest = stored.get(stix_id, (set(), ""))
+            if modified in versions:
+                report.unchanged += 1
+                continue
+            is_latest = modified > latest
+            if is_latest:
+                if latest:
+                    demoted.append(stix_id)
+                    for row in new_rows:
+                        if row["stix_id"] == stix_id:
+                            row["is_latest"] = False
+                became_latest[stix_id] = obj
+                latest = modified
+            versions.add(modified)
+            stored[stix_id] = (versions, latest)
+            new_rows.append(_object_row(obj, doc, modified, is_latest, next_seq))
+            next_seq += 1
+        if demoted:
+            connection.execute(
+                update(StixObject).where(StixObject.stix_id.in_(demoted), StixObject.is_latest.is_(True))
+                .values(is_latest=False)
+            )
+            for model in SIDE_TABLES:
+                connection.execute(delete(model).where(model.stix_id.in_(demoted)))
+        if new_rows:
+            bulk_insert(connection, OBJECTS.name, new_rows)
+            report.imported += len(new_rows)
+        if became_latest:
+            _insert_side_rows(connection, became_latest.values())
+        return next_seq
+
+
+_DONE = object()
+
+
+def _in_background(batches: Iterator[T], depth: int = 4) -> Iterator[T]:
+    """Run a generator in a thread, handing its items over through a bounded queue.
+
+    An exception in the generator is re-raised here; if the consumer stops
+    early, the thread is told to stop and drains.
+    """
+    handover: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in batches:
+                if stop.is_set():
+                    return
+                handover.put(item)
+            handover.put(_DONE)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            handover.put(_Failure(exc))
+
+    thread = threading.Thread(target=produce, name="cirx-import-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = handover.get()
+            if item is _DONE:
+                return
+            if isinstance(item, _Failure):
+                raise item.error
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():
+            try:
+                handover.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        thread.join()
+
+
+class _Failure:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+def bulk_insert(connection: Connection, table: str, rows: list[dict[str, Any]]) -> None:
+    """Insert rows (dicts with the same keys) with the driver's executemany.
+
+    The hot path of every import: SQLAlchemy Core builds parameters per row,
+    which costs more than SQLite's own insert; one statement written for the
+    driver's placeholder style keeps a single code path for both backends.
+    """
+    columns = list(rows[0])
+    placeholder = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    statement = (
+        f"INSERT INTO {table} ({', '.join(columns)}) "
+        f"VALUES ({', '.join([placeholder] * len(columns))})"
+    )
+    connection.exec_driver_sql(statement, [tuple(row[c] for c in columns) for row in rows])
+
+
+def _object_row(obj: dict[str, Any], doc: str, modified: str, is_latest: bool, seq: int) -> dict[str, Any]:
+    aliases = derive.names_of(obj)[1:]
+    markings = obj.get("object_marking_refs")
+    return {
+        "stix_id": obj["id"],
+        "type": obj["type"],
+        "spec_version": obj.get("spec_version", "2.1"),
+        "created": normalise_timestamp(obj.get("created")),
+        "modified": modified,
+        "revoked": bool(obj.get("revoked", False)),
+        "is_latest": is_latest,
+        "name": obj.get("name") if isinstance(obj.get("name"), str) else None,
+        "aliases": orjson.dumps(aliases).decode() if aliases else None,
+        "markings": orjson.dumps(markings).decode() if markings else None,
+        "created_by_ref": obj.get("created_by_ref"),
+        "added_seq": seq,
+        "doc": doc,
+    }
+
+
+def _insert_side_rows(connection: Connection, objects: Iterable[dict[str, Any]]) -> None:
+    relationships: list[dict[str, Any]] = []
+    aliases: list[dict[str, Any]] = []
+    external_ids: list[dict[str, Any]] = []
+    search: list[dict[str, Any]] = []
+    incidents: list[dict[str, Any]] = []
+    facets: list[dict[str, Any]] = []
+    dyads: list[dict[str, Any]] = []
+    for obj in objects:
+        stix_type = obj["type"]
+        if stix_type in ("relationship", "sighting"):
+            relationships.extend(derive.relationship_rows(obj))
+            continue
+        aliases.extend(derive.alias_rows(obj))
+        external_ids.extend(derive.external_id_rows(obj))
+        row = derive.search_row(obj)
+        if row:
+            search.append(row)
+        if stix_type == "incident":
+            incident, incident_facets, incident_dyads = derive.incident_rows(obj)
+            if incident:
+                incidents.append(incident)
+            facets.extend(incident_facets)
+            dyads.extend(incident_dyads)
+    for model, rows in (
+        (Relationship, relationships), (Alias, aliases), (ExternalId, external_ids),
+        (SearchDocument, search), (Incident, incidents), (IncidentFacet, facets),
+        (IncidentDyad, dyads),
+    ):
+        if rows:
+            bulk_insert(connection, model.__tablename__, rows)
