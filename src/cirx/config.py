@@ -78,7 +78,7 @@ class Settings:
         """(environment variable, default, help) for every setting."""
         rows = []
         for spec in fields(cls):
-            default = spec.default if spec.default_factory is dataclass else spec.default  # type: ignore[comparison-overlap]
+            default: object = spec.default
             if spec.name == "data_dir":
                 default = "platform user data directory"
             rows.append((spec.metadata["env"], str(default), spec.metadata["help"]))

@@ -9,7 +9,16 @@ import typer
 from rich.table import Table
 
 from cirx.cli import data, imports, incidents, records
-from cirx.cli.common import DbOption, JsonOption, console, handles_errors, platform, print_json, print_report, progress_bar
+from cirx.cli.common import (
+    DbOption,
+    JsonOption,
+    console,
+    handles_errors,
+    platform,
+    print_json,
+    print_report,
+    progress_bar,
+)
 
 app = typer.Typer(help="cirx: the open platform for international cyber-security cooperation.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -38,9 +47,11 @@ def init(
         if not as_json:
             print_report(report)
     counts = cirx.reader.count_by_type()
+    knowledge_counts = cirx.reader.knowledge_counts()
     elapsed = time.perf_counter() - started
     if as_json:
-        print_json({"store": cirx.settings.resolved_database_url, "objects": counts, "seconds": round(elapsed, 2)})
+        print_json({"store": cirx.settings.resolved_database_url, "objects": counts,
+                    "knowledge": knowledge_counts, "seconds": round(elapsed, 2)})
         return
     table = Table(title=f"store {cirx.settings.resolved_database_url}")
     table.add_column("type")
@@ -48,7 +59,13 @@ def init(
     for stix_type, count in sorted(counts.items(), key=lambda kv: -kv[1]):
         table.add_row(stix_type, str(count))
     console.print(table)
-    console.print(f"ready in {elapsed:.1f} s")
+    console.print(
+        f"{knowledge_counts['actors']} threat actors ({knowledge_counts['misp_threat_actors']} from the MISP "
+        f"threat-actor galaxy), {knowledge_counts['attack_groups']} ATT&CK groups "
+        f"({knowledge_counts['attack_groups_with_techniques']} with technique links), "
+        f"{knowledge_counts['countries']} countries", highlight=False)
+    console.print(f"ready in {elapsed:.1f} s; try: cirx actors show 'Fancy Bear', cirx countries show UA",
+                  highlight=False)
 
 
 def main() -> None:

@@ -11,7 +11,14 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from cirx.config import Settings
 from cirx.errors import CirxError, ImportRejected
@@ -44,14 +51,15 @@ def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except ImportRejected as exc:
-            errors.print(f"[red]error:[/red] {exc.source}: {len(exc.rejected)} rejected, nothing imported")
+            errors.print(f"[red]error:[/red] {exc.source}: {len(exc.rejected)} rejected, nothing imported",
+                         soft_wrap=True)
             for rejection in exc.rejected[:50]:
-                errors.print(f"  - {rejection}", markup=False, highlight=False)
+                errors.print(f"  - {rejection}", markup=False, highlight=False, soft_wrap=True)
             if len(exc.rejected) > 50:
                 errors.print(f"  ... and {len(exc.rejected) - 50} more")
             raise typer.Exit(1) from exc
         except CirxError as exc:
-            errors.print(f"[red]error:[/red] {exc}", highlight=False)
+            errors.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from exc
 
     return wrapper
@@ -79,6 +87,6 @@ def print_report(report: ImportReport, as_json: bool = False) -> None:
         return
     console.print(
         f"[bold]{report.source}[/bold]: {report.imported} imported, {report.unchanged} unchanged, "
-        f"{len(report.rejected)} rejected (of {report.read} read)", highlight=False)
+        f"{len(report.rejected)} rejected (of {report.read} read)", highlight=False, soft_wrap=True)
     for note in report.notes:
-        console.print(f"  note: {note}", highlight=False)
+        console.print(f"  note: {note}", highlight=False, soft_wrap=True)

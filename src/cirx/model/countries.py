@@ -53,6 +53,14 @@ _COMMON_NAMES: dict[str, str] = {
     "northern cyprus": "CY", "kyrgyzstan": "KG", "tajikistan": "TJ",
     "kazakhstan": "KZ", "uzbekistan": "UZ", "turkmenistan": "TM",
     "azerbaijan": "AZ", "armenia": "AM", "georgia": "GE", "the philippines": "PH",
+    # CFR tracker forms (Sponsor / Victims): ISO-style names in brackets, typos, demonyms
+    "iran (islamic republic of)": "IR", "korea (democratic people's republic of)": "KP",
+    "korea (republic of)": "KR", "u.s": "US", "u.k": "GB", "phillipines": "PH",
+    "parkistan": "PK", "krygzstan": "KG", "tajikstan": "TJ", "afghan": "AF",
+    "malaysian": "MY", "ugandan": "UG", "hungarian": "HU", "slovakian": "SK",
+    "austrian": "AT", "albanian": "AL", "ethiopian": "ET", "palauan": "PW",
+    "sri lankan": "LK", "indonesian": "ID", "mongolian": "MN", "cambodian": "KH",
+    "saudi arabian": "SA",
 }
 
 # Demonyms and adjectives ("Russian hackers", "Chinese state-sponsored").

@@ -69,6 +69,7 @@ def check_and_upgrade(obj: Any, *, max_bytes: int, size: int | None = None,
     match = IDENTIFIER.match(ident) if isinstance(ident, str) else None
     if match is None:
         raise InvalidObject(_ref(obj), "id", f"{ident!r} is not a STIX identifier (type--UUID)")
+    ident = str(ident)
     if match.group(1) != stix_type:
         raise InvalidObject(ident, "id", f"prefix does not match type {stix_type!r}")
     if size is not None and size > max_bytes:

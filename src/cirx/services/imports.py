@@ -80,7 +80,8 @@ class ImportService:
 
     def rows(self, path: Path, mapping: Path, progress: Progress | None = None) -> ImportReport:
         """Import a user's CSV/XLSX file as incidents, driven by a mapping file."""
-        from cirx.ingest.tabular import load_mapping, read_table
+        from cirx.ingest.mapping import load_mapping
+        from cirx.ingest.tabular import read_table
 
         spec = load_mapping(mapping)
         report = ImportReport(source=f"{path} (mapping {mapping.name})")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from cirx.errors import InvalidInput, NotFound
@@ -17,7 +18,7 @@ class IncidentService:
     def __init__(self, reader: StixReader) -> None:
         self._reader = reader
 
-    def list(self, where: IncidentFilter, *, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+    def list(self, where: IncidentFilter, *, limit: int = 50, offset: int = 0) -> builtins.list[dict[str, Any]]:
         """Incidents passing the filter, newest first."""
         return self._reader.incidents(where, limit=limit, offset=offset)
 
@@ -40,7 +41,7 @@ class IncidentService:
             raise NotFound(f"{reference} is a {incident['type']}, not an incident")
         return incident
 
-    def related(self, stix_id: str) -> list[dict[str, Any]]:
+    def related(self, stix_id: str) -> builtins.list[dict[str, Any]]:
         """Objects related to an incident, with their names."""
         edges = self._reader.relationships(stix_id)
         others = [e["target_ref"] if e["source_ref"] == stix_id else e["source_ref"] for e in edges]
@@ -51,7 +52,7 @@ class IncidentService:
             for edge, other in zip(edges, others, strict=True)
         ]
 
-    def stats(self, kind: str, where: IncidentFilter) -> list[dict[str, Any]]:
+    def stats(self, kind: str, where: IncidentFilter) -> builtins.list[dict[str, Any]]:
         """Statistics: ``dyads``, ``timeline``, ``types``, ``sectors``, ``initiators``, ``receivers``."""
         if kind == "dyads":
             return self._reader.dyads(where)

@@ -86,7 +86,7 @@ class StixReader:
             rows = self._rows(query)
             if not rows:
                 return
-            for pk, doc in rows:
+            for _pk, doc in rows:
                 yield orjson.loads(doc)
             last = rows[-1][0]
 
@@ -97,6 +97,30 @@ class StixReader:
             .where(StixObject.is_latest.is_(True)).group_by(StixObject.type)
         )
         return {stix_type: count for stix_type, count in self._rows(query)}
+
+    def knowledge_counts(self) -> dict[str, int]:
+        """What the knowledge base holds: actors, ATT&CK groups (and those with technique links), countries."""
+        groups = (
+            select(ExternalId.stix_id, ExternalId.external_id)
+            .join(StixObject, StixObject.stix_id == ExternalId.stix_id)
+            .where(ExternalId.source_name == "mitre-attack", ExternalId.external_id.like("G%"),
+                   StixObject.type == "intrusion-set", StixObject.is_latest.is_(True))
+        ).subquery()
+        uses_technique = exists().where(
+            Relationship.source_ref == groups.c.stix_id, Relationship.relationship_type == "uses",
+            Relationship.revoked.is_(False), Relationship.target_ref.like("attack-pattern--%"))
+        distinct_groups = func.count(func.distinct(groups.c.external_id))
+        linked = select(distinct_groups).where(uses_technique)
+        misp_actors = select(func.count(func.distinct(ExternalId.stix_id))).where(
+            ExternalId.source_name == "misp-galaxy:threat-actor")
+        counts = self.count_by_type()
+        return {
+            "actors": counts.get("intrusion-set", 0) + counts.get("threat-actor", 0),
+            "misp_threat_actors": int(self._scalar(misp_actors) or 0),
+            "attack_groups": int(self._scalar(select(distinct_groups)) or 0),
+            "attack_groups_with_techniques": int(self._scalar(linked) or 0),
+            "countries": counts.get("location", 0),
+        }
 
     def count_versions(self) -> int:
         """How many object versions are stored in all."""
@@ -184,7 +208,7 @@ class StixReader:
 
     # -- incidents ----------------------------------------------------------------------
 
-    def incident_ids(self, where: IncidentFilter) -> Select[tuple[str]]:
+    def incident_ids(self, where: IncidentFilter) -> Select[Any]:
         """A SELECT of the ids of incidents that pass the filter."""
         query = select(Incident.stix_id)
         for facet, value in (

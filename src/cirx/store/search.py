@@ -7,6 +7,7 @@ name, the aliases or the description; results come best first.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from sqlalchemy import Select, column, func, literal_column, select, table, text
 from sqlalchemy.sql.elements import ColumnElement
@@ -21,7 +22,7 @@ def words(query: str) -> list[str]:
     return [w.strip(".-'") for w in _WORD.findall(query) if w.strip(".-'")]
 
 
-def matching_ids(dialect: str, query: str) -> Select[tuple[str, float]]:
+def matching_ids(dialect: str, query: str) -> Select[Any, Any]:
     """A SELECT of ``(stix_id, rank)`` for documents matching every word of ``query``.
 
     Lower rank is better on both backends.
@@ -38,7 +39,7 @@ def matching_ids(dialect: str, query: str) -> Select[tuple[str, float]]:
             .join(fts, fts.c.rowid == SearchDocument.pk)
             .where(text("search_fts MATCH :fts_query").bindparams(fts_query=expression))
         )
-    document = literal_column("search_documents.document")
+    document: ColumnElement[Any] = literal_column("search_documents.document")
     every_word = [
         document.op("@@")(
             func.plainto_tsquery("english", term).op("||")(func.plainto_tsquery("simple", term))

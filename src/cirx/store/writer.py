@@ -11,6 +11,7 @@ external ids, search text, incident facets) replace the old ones.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -35,7 +36,6 @@ from cirx.store.schema import (
     StixObject,
 )
 
-OBJECTS = StixObject.__table__
 SIDE_TABLES = (Relationship, Alias, ExternalId, SearchDocument, Incident, IncidentFacet, IncidentDyad)
 
 Progress = Callable[[int], None]
@@ -145,7 +145,7 @@ class StixWriter:
             for model in SIDE_TABLES:
                 connection.execute(delete(model).where(model.stix_id.in_(demoted)))
         if new_rows:
-            bulk_insert(connection, OBJECTS.name, new_rows)
+            bulk_insert(connection, StixObject.__tablename__, new_rows)
             report.imported += len(new_rows)
         if became_latest:
             _insert_side_rows(connection, became_latest.values())
@@ -187,10 +187,8 @@ def _in_background(batches: Iterator[T], depth: int = 4) -> Iterator[T]:
     finally:
         stop.set()
         while thread.is_alive():
-            try:
+            with contextlib.suppress(queue.Empty):
                 handover.get(timeout=0.05)
-            except queue.Empty:
-                pass
         thread.join()
 
 
