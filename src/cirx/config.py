@@ -46,6 +46,18 @@ class Settings:
         default=True,
         metadata={"env": "CIRX_VALIDATE_PATTERNS", "help": "Check every indicator's STIX pattern on import."},
     )
+    anonymous_read: bool = field(
+        default=False,
+        metadata={"env": "CIRX_ANONYMOUS_READ", "help": "Let callers without a token read TLP:CLEAR objects."},
+    )
+    max_bundle_objects: int = field(
+        default=100_000,
+        metadata={"env": "CIRX_MAX_BUNDLE_OBJECTS", "help": "Most objects accepted in one bundle over the API."},
+    )
+    max_request_bytes: int = field(
+        default=100 * 1024 * 1024,
+        metadata={"env": "CIRX_MAX_REQUEST_BYTES", "help": "Largest request body accepted over the API, in bytes."},
+    )
     fetch_base_url: str = field(
         default="",
         metadata={

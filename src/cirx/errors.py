@@ -38,6 +38,20 @@ class NotFound(CirxError):
     title = "Not found"
 
 
+class Unauthenticated(CirxError):
+    """No token, or a token that is unknown, revoked or expired."""
+
+    http_status = 401
+    title = "Unauthorized"
+
+
+class PermissionDenied(CirxError):
+    """The caller is known but may not do this."""
+
+    http_status = 403
+    title = "Forbidden"
+
+
 class InvalidInput(CirxError):
     """Input that cirx cannot accept: bad JSON, wrong types, unknown values."""
 

@@ -10,12 +10,17 @@ from functools import cached_property
 
 from sqlalchemy import Engine
 
+from cirx.access.audit import AuditTrail
+from cirx.access.organisations import OrganisationService
+from cirx.access.policy import ANONYMOUS, LOCAL_ADMIN, Principal
 from cirx.config import Settings
+from cirx.errors import Unauthenticated
 from cirx.services.actors import ActorService
 from cirx.services.countries import CountryService
 from cirx.services.exports import ExportService
 from cirx.services.imports import ImportService
 from cirx.services.incidents import IncidentService
+from cirx.services.workspace import Workspace
 from cirx.store.engine import make_engine, migrate
 from cirx.store.reader import StixReader
 from cirx.store.writer import StixWriter
@@ -57,33 +62,58 @@ class Platform:
 
     @cached_property
     def reader(self) -> StixReader:
-        """Reads objects, relationships, incidents and statistics."""
-        return StixReader(self.init().engine)
+        """Reads everything, as the local platform administrator (the command line)."""
+        return StixReader(self.init().engine, LOCAL_ADMIN)
+
+    def workspace(self, principal: Principal) -> Workspace:
+        """Every read service for ``principal``, narrowed by the access policy."""
+        if principal == LOCAL_ADMIN:
+            return Workspace.over(self.reader)
+        return Workspace.over(
+            StixReader(self.init().engine, principal, anonymous_read=self.settings.anonymous_read))
+
+    def authenticate(self, token: str | None) -> Principal:
+        """The principal of a bearer token; without one, the anonymous caller (if allowed)."""
+        if not token:
+            if self.settings.anonymous_read:
+                return ANONYMOUS
+            raise Unauthenticated("no token given: send 'Authorization: Bearer TOKEN'")
+        return self.organisations.authenticate(token)
+
+    @cached_property
+    def organisations(self) -> OrganisationService:
+        """Organisations, users, tokens and sharing groups."""
+        return OrganisationService(self.init().engine)
+
+    @cached_property
+    def audit(self) -> AuditTrail:
+        """The audit trail."""
+        return AuditTrail(self.init().engine)
 
     @cached_property
     def imports(self) -> ImportService:
         """Importers: STIX bundles, the knowledge base, IR datasets, CSV/XLSX."""
-        return ImportService(self.writer, self.settings)
+        return ImportService(self.writer, self.settings, self.organisations)
 
-    @cached_property
+    @property
     def incidents(self) -> IncidentService:
-        """Incident listing, search and statistics."""
-        return IncidentService(self.reader)
+        """Incident listing, search and statistics (local administrator)."""
+        return self.workspace(LOCAL_ADMIN).incidents
 
-    @cached_property
+    @property
     def actors(self) -> ActorService:
-        """Threat actors with aliases resolved across naming schemes."""
-        return ActorService(self.reader)
+        """Threat actors with aliases resolved across naming schemes (local administrator)."""
+        return self.workspace(LOCAL_ADMIN).actors
 
-    @cached_property
+    @property
     def countries(self) -> CountryService:
-        """Countries: names, Budapest Convention status, incidents as initiator and receiver."""
-        return CountryService(self.reader)
+        """Countries: Budapest Convention status, incidents both ways (local administrator)."""
+        return self.workspace(LOCAL_ADMIN).countries
 
-    @cached_property
+    @property
     def exports(self) -> ExportService:
-        """Exports as a STIX bundle, CSV or Parquet."""
-        return ExportService(self.reader)
+        """Exports as a STIX bundle, CSV or Parquet (local administrator)."""
+        return self.workspace(LOCAL_ADMIN).exports
 
     def __enter__(self) -> Platform:
         return self.init()

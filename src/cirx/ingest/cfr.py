@@ -29,8 +29,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import pycountry
-
 from cirx.errors import InvalidObject, NotFound
 from cirx.ingest.eurepoc import (
     RowError,
@@ -43,7 +41,7 @@ from cirx.ingest.eurepoc import (
     url_sources,
 )
 from cirx.ingest.report import ImportReport
-from cirx.model.countries import to_iso2
+from cirx.model.countries import known_names, to_iso2
 from cirx.model.incident import make_incident
 from cirx.model.vocab import (
     effects_from,
@@ -237,12 +235,7 @@ def victim_countries(text: str) -> list[str]:
 @functools.lru_cache(maxsize=1)
 def _name_words() -> frozenset[str]:
     """Every word of the country names, codes and adjectives that to_iso2 knows."""
-    from cirx.model import countries
-
-    names: list[str] = [*getattr(countries, "_COMMON_NAMES", {}), *getattr(countries, "_ADJECTIVES", {})]
-    for country in pycountry.countries:
-        names += [str(getattr(country, a, "") or "") for a in ("name", "common_name", "official_name")]
-    return frozenset(w.strip(".,") for n in names for w in n.lower().split())
+    return frozenset(w.strip(".,") for name in known_names() for w in name.split())
 
 
 _NOT_A_GROUP = re.compile(r"\b(governments?|hackers?|authorities|agencies|officials|five eyes|"

@@ -27,6 +27,7 @@ imported: they have no sources, no end date and unstable names.
 
 from __future__ import annotations
 
+import copy
 import csv
 import re
 from collections import Counter, defaultdict
@@ -174,7 +175,7 @@ def _incident(row: dict[str, str], number: int, seen: dict[str, int],
             source["reliability"] = "B"
     original: dict[str, Any] = {c: (row.get(c) or "").strip() for c in _KEPT if (row.get(c) or "").strip()}
     if pair is not None:
-        original["feb2023"] = pair
+        original["feb2023"] = copy.deepcopy(pair)  # each incident owns its values
     ir = {
         "initiator_countries": [initiator] if initiator else [],
         "receiver_countries": receivers,

@@ -186,11 +186,14 @@ def _incident(row: dict[str, str], number: int, seen: dict[str, int],
 
 
 def _initiator_category(values: dict[str, Any], unmapped: dict[str, Counter[str]]) -> str | None:
-    categories = flatten(values.get("initiator_category", []))
-    subcodes = flatten(values.get("initiator_category_subcode", []))
+    # one category (and subcode, possibly empty) per initiator: keep the empties to stay aligned
+    categories = flatten(values.get("initiator_category", []), keep_empty=True)
+    subcodes = flatten(values.get("initiator_category_subcode", []), keep_empty=True)
     found = set()
     for i, category in enumerate(categories):
         subcode = subcodes[i] if i < len(subcodes) else None
+        if not category:
+            continue
         try:
             found.add(initiator_category_from(SOURCE, category, subcode))
         except LookupError:
@@ -327,14 +330,14 @@ def parse_list(text: str) -> list[Any]:
     return list(found) if isinstance(found, list | tuple) else [found]
 
 
-def flatten(values: Iterable[Any]) -> list[str]:
-    """Nested lists flattened to their non-empty strings, in order."""
+def flatten(values: Iterable[Any], keep_empty: bool = False) -> list[str]:
+    """Nested lists flattened to their (non-empty, unless ``keep_empty``) strings, in order."""
     out: list[str] = []
     for value in values:
         if isinstance(value, list | tuple):
-            out += flatten(value)
-        elif value is not None and str(value).strip():
-            out.append(str(value).strip())
+            out += flatten(value, keep_empty)
+        elif keep_empty or (value is not None and str(value).strip()):
+            out.append("" if value is None else str(value).strip())
     return out
 
 

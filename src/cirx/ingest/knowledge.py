@@ -48,6 +48,7 @@ from collections.abc import Iterator
 from importlib import resources
 from typing import Any
 
+from cirx.access.tlp import TLP2_EXTENSION_ID, TLP2_MARKINGS
 from cirx.errors import ConfigurationError, InvalidObject
 from cirx.ingest.galaxies import (
     KB_CREATED,
@@ -295,16 +296,6 @@ def _campaigns(campaigns: Galaxy, report: ImportReport) -> Iterator[dict[str, An
 
 
 # --- taxonomies -----------------------------------------------------------
-
-TLP2_EXTENSION_ID = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
-TLP2_MARKINGS = {
-    "clear": "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
-    "green": "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
-    "amber": "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
-    "amber+strict": "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
-    "red": "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
-}
-
 
 def tlp2_extension_definition() -> dict[str, Any]:
     """The TLP 2.0 ``extension-definition`` as OASIS publishes it (cti-stix-common-objects)."""

@@ -121,16 +121,26 @@ def to_iso2(name: str | int | None) -> str | None:
         country = pycountry.countries.get(alpha_3=text)
         if country:
             return str(country.alpha_2)
-    try:
-        return str(pycountry.countries.lookup(text).alpha_2)
-    except LookupError:
-        pass
+    return _name_index().get(key)
+
+
+@functools.lru_cache(maxsize=1)
+def _name_index() -> dict[str, str]:
+    """Normalised ISO names, common and official names, our common forms and adjectives."""
+    index: dict[str, str] = {}
     for country in pycountry.countries:
-        for attr in ("common_name", "official_name"):
+        for attr in ("name", "common_name", "official_name"):
             value = getattr(country, attr, None)
-            if value and _normalise(value) == key:
-                return str(country.alpha_2)
-    return None
+            if value:
+                index.setdefault(_normalise(value), str(country.alpha_2))
+    index.update(_ADJECTIVES)
+    index.update(_COMMON_NAMES)
+    return index
+
+
+def known_names() -> list[str]:
+    """Every (normalised) country name, common form and adjective :func:`to_iso2` resolves."""
+    return list(_name_index())
 
 
 def country_name(iso2: str) -> str:

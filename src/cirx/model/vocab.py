@@ -327,8 +327,8 @@ def receiver_categories_from(source: str, value: str) -> list[str]:
 def initiator_category_from(source: str, value: str, subcode: str | None = None) -> str:
     """Map an initiator category (and EuRepoC's subcode) to :data:`INITIATOR_CATEGORIES`.
 
-    EuRepoC's subcode refines a ``Non-state-group`` or ``Individual hacker(s)``
-    (hacktivist, criminal...).  CFR records state-sponsored operations only, so
+    EuRepoC's subcode refines a category that alone says nothing (``Non-state-group``,
+    ``Individual hacker(s)``) into hacktivist, criminal, state-affiliated...  CFR records state-sponsored operations only, so
     any CFR value is ``state``; DCID's value is its ``3rdpartyinitiator`` flag.
     Raises :class:`LookupError` for a value the source does not have.
     """
@@ -336,16 +336,13 @@ def initiator_category_from(source: str, value: str, subcode: str | None = None)
     if source == "cfr":
         return "state"
     table = _known(_INITIATOR, source)
-    if subcode and _key(subcode):
-        sub = _key(subcode)
-        sub = "non-state-group, state-affiliation suggested" if sub.startswith(
-            "non-state-group, state-affiliation suggested") else sub
-        if sub in table and table[sub] != "unknown" and _key(value) != "state":
-            return table[sub]
     found = table.get(_key(value))
     if found is None:
         raise LookupError(f"{source}: {value!r} is not an initiator category")
-    return found
+    sub = _key(subcode or "")
+    if sub.startswith("non-state-group, state-affiliation suggested"):
+        sub = "non-state-group, state-affiliation suggested"
+    return table.get(sub, found) if found == "unknown" else found  # a subcode refines only "unknown"
 
 
 def effects_from(source: str, value: str, field: str | None = None) -> list[str]:

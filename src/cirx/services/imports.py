@@ -7,16 +7,20 @@ directory is imported file by file, each with its own report.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from cirx.access.anonymise import pseudonym_identity
+from cirx.access.organisations import OrganisationService
+from cirx.access.tlp import parse_level
 from cirx.config import Settings
 from cirx.errors import InvalidInput, NotFound
 from cirx.ingest.report import ImportReport
+from cirx.model.ids import deterministic_id
 from cirx.model.incident import cirx_identity, extension_definition
 from cirx.model.stix import iter_bundle
-from cirx.store.writer import Progress, StixWriter
+from cirx.store.writer import PLATFORM_IMPORT, ImportAccess, Progress, StixWriter
 
 Reader = Callable[[Path, ImportReport], Iterator[dict[str, Any]]]
 
@@ -29,14 +33,46 @@ def _cirx_objects() -> list[dict[str, Any]]:
 class ImportService:
     """Runs importers and writes what they yield."""
 
-    def __init__(self, writer: StixWriter, settings: Settings) -> None:
+    def __init__(self, writer: StixWriter, settings: Settings, organisations: OrganisationService) -> None:
         self._writer = writer
         self._settings = settings
+        self._organisations = organisations
 
-    def stix(self, source: str | Path, progress: Progress | None = None) -> list[ImportReport]:
+    def access(self, org: str | None = None, *, tlp: str | None = None, share_with: Sequence[str] = (),
+               recipients: Sequence[str] = (), anonymous: bool = False) -> ImportAccess:
+        """How an import is shared: as organisation ``org`` with marking ``tlp`` (default: the org's).
+
+        Without ``org`` the platform itself contributes (TLP:CLEAR unless ``tlp`` says otherwise).
+        """
+        if org is None:
+            if share_with or recipients or anonymous:
+                raise InvalidInput("sharing groups, recipients and anonymity need --org")
+            return ImportAccess(default_tlp=parse_level(tlp) if tlp else "clear", mark_objects=bool(tlp))
+        record = self._organisations.get(org)
+        level = parse_level(tlp) if tlp else record.default_tlp
+        return ImportAccess(
+            owner_org=record.id, default_tlp=level, mark_objects=True,
+            groups=tuple(self._organisations.group_id(g) for g in share_with),
+            orgs=tuple(self._organisations.get(r).id for r in recipients),
+            pseudonym_ref=deterministic_id("identity", "cirx-pseudonym", record.pseudonym) if anonymous else None,
+        )
+
+    def _preamble(self, access: ImportAccess) -> list[dict[str, Any]]:
+        """Identities an import's objects refer to: cirx's, the contributor's or its pseudonym."""
+        objects = _cirx_objects()
+        if access.owner_org is not None:
+            record = self._organisations.get(access.owner_org)
+            if access.pseudonym_ref is not None:
+                objects.append(pseudonym_identity(access.pseudonym_ref, record.pseudonym))
+            else:
+                objects.append(self._organisations.identity_object(record))
+        return objects
+
+    def stix(self, source: str | Path, progress: Progress | None = None,
+             access: ImportAccess = PLATFORM_IMPORT) -> list[ImportReport]:
         """Import a STIX 2.0/2.1 bundle file, every ``*.json`` of a directory, or ``-`` for stdin."""
         if str(source) == "-":
-            return [self._stix_stream(sys.stdin.buffer, "<stdin>", progress)]
+            return [self._stix_stream(sys.stdin.buffer, "<stdin>", progress, access)]
         path = Path(source)
         if path.is_dir():
             files = sorted(p for p in path.rglob("*.json") if p.is_file())
@@ -49,13 +85,20 @@ class ImportService:
         reports = []
         for file in files:
             with file.open("rb") as stream:
-                reports.append(self._stix_stream(stream, str(file), progress))
+                reports.append(self._stix_stream(stream, str(file), progress, access))
         return reports
 
-    def _stix_stream(self, stream: Any, label: str, progress: Progress | None) -> ImportReport:
+    def stix_stream(self, stream: Any, label: str, progress: Progress | None = None,
+                    access: ImportAccess = PLATFORM_IMPORT) -> ImportReport:
+        """Import one bundle from an open binary stream (a file, stdin, a request body)."""
+        return self._stix_stream(stream, label, progress, access)
+
+    def _stix_stream(self, stream: Any, label: str, progress: Progress | None,
+                     access: ImportAccess) -> ImportReport:
         report = ImportReport(source=label)
-        objects = (obj for obj, _size in iter_bundle(stream, label))
-        return self._writer.import_objects(objects, report, progress)
+        objects = _chain(self._preamble(access) if access.owner_org is not None else [],
+                         (obj for obj, _size in iter_bundle(stream, label)))
+        return self._writer.import_objects(objects, report, progress, access)
 
     def knowledge_base(self, progress: Progress | None = None) -> ImportReport:
         """Load the offline knowledge base from pymispgalaxies and pytaxonomies."""
@@ -70,15 +113,18 @@ class ImportService:
 
         return self._writer.import_objects(objects(), report, progress)
 
-    def dataset(self, name: str, path: Path, progress: Progress | None = None) -> ImportReport:
+    def dataset(self, name: str, path: Path, progress: Progress | None = None,
+                access: ImportAccess = PLATFORM_IMPORT) -> ImportReport:
         """Import an IR dataset (``eurepoc``, ``cfr``, ``dcid``) from a file or folder."""
         reader = self._dataset_reader(name)
         if not path.exists():
             raise NotFound(f"{path}: no such file or directory")
         report = ImportReport(source=f"{name} {path}")
-        return self._writer.import_objects(_chain(_cirx_objects(), reader(path, report)), report, progress)
+        return self._writer.import_objects(_chain(self._preamble(access), reader(path, report)), report,
+                                           progress, access)
 
-    def rows(self, path: Path, mapping: Path, progress: Progress | None = None) -> ImportReport:
+    def rows(self, path: Path, mapping: Path, progress: Progress | None = None,
+             access: ImportAccess = PLATFORM_IMPORT) -> ImportReport:
         """Import a user's CSV/XLSX file as incidents, driven by a mapping file."""
         from cirx.ingest.mapping import load_mapping
         from cirx.ingest.tabular import read_table
@@ -86,7 +132,7 @@ class ImportService:
         spec = load_mapping(mapping)
         report = ImportReport(source=f"{path} (mapping {mapping.name})")
         return self._writer.import_objects(
-            _chain(_cirx_objects(), read_table(path, spec, report)), report, progress)
+            _chain(self._preamble(access), read_table(path, spec, report)), report, progress, access)
 
     @staticmethod
     def _dataset_reader(name: str) -> Reader:

@@ -95,7 +95,8 @@ def incident_rows(obj: dict[str, Any]) -> tuple[dict[str, Any] | None, list[dict
     if obj["type"] != "incident":
         return None, [], []
     ir = ir_properties(obj)
-    start = ir.get("start_date")
+    # Timelines and date filters use the start date, else the disclosure date (CFR has only that).
+    start = ir.get("start_date") or ir.get("disclosure_date")
     incident = {"stix_id": obj["id"], "name": obj.get("name"), "start_date": start,
                 "end_date": ir.get("end_date")}
     facets: list[dict[str, Any]] = []

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Engine, Select, and_, exists, func, or_, select, true
 from sqlalchemy.exc import DBAPIError
 
+from cirx.access.policy import LOCAL_ADMIN, Principal, visible_clause
 from cirx.errors import NotFound, StoreError
 from cirx.model.actor import alias_key
 from cirx.model.ids import is_identifier
@@ -42,17 +43,34 @@ class IncidentFilter:
 
 
 class StixReader:
-    """Queries over the latest versions of stored objects (and older ones on request)."""
+    """Queries over the latest versions of stored objects (and older ones on request).
 
-    def __init__(self, engine: Engine) -> None:
+    A reader belongs to one principal: every query below is narrowed by the
+    access policy (:mod:`cirx.access.policy`), so lists, searches, traversals
+    and counts never include, reveal or count an object the principal may not see.
+    """
+
+    def __init__(self, engine: Engine, principal: Principal = LOCAL_ADMIN, *,
+                 anonymous_read: bool = False) -> None:
         self._engine = engine
         self._dialect = engine.dialect.name
+        self.principal = principal
+        self._seen = visible_clause(principal, anonymous_read=anonymous_read)
+        self._sees_all = principal.is_platform_admin
+
+    def visible_latest_ids(self) -> Select[Any]:
+        """A SELECT of the ids of objects whose latest version the principal may see."""
+        return select(StixObject.stix_id).where(StixObject.is_latest.is_(True), self._seen)
+
+    def _visible(self, column: Any) -> ColumnElement[bool]:
+        """``column`` (a STIX id) names an object the principal may see."""
+        return true() if self._sees_all else column.in_(self.visible_latest_ids())
 
     # -- objects ---------------------------------------------------------------
 
     def get(self, stix_id: str, version: str | None = None) -> dict[str, Any]:
         """One object: its latest version, or the version whose ``modified`` is ``version``."""
-        query = select(StixObject.doc).where(StixObject.stix_id == stix_id)
+        query = select(StixObject.doc).where(StixObject.stix_id == stix_id, self._seen)
         if version is None:
             query = query.where(StixObject.is_latest.is_(True))
         else:
@@ -66,7 +84,8 @@ class StixReader:
 
     def versions(self, stix_id: str) -> list[dict[str, Any]]:
         """Every stored version of an object, oldest first."""
-        query = select(StixObject.doc).where(StixObject.stix_id == stix_id).order_by(StixObject.modified)
+        query = (select(StixObject.doc).where(StixObject.stix_id == stix_id, self._seen)
+                 .order_by(StixObject.modified))
         return [orjson.loads(doc) for doc in self._scalars(query)]
 
     def iter_latest(self, types: list[str] | None = None, *, include_revoked: bool = True,
@@ -76,7 +95,7 @@ class StixReader:
         while True:
             query = (
                 select(StixObject.pk, StixObject.doc)
-                .where(StixObject.is_latest.is_(True), StixObject.pk > last)
+                .where(StixObject.is_latest.is_(True), StixObject.pk > last, self._seen)
                 .order_by(StixObject.pk).limit(batch)
             )
             if types:
@@ -94,7 +113,7 @@ class StixReader:
         """How many objects of each type (latest versions)."""
         query = (
             select(StixObject.type, func.count())
-            .where(StixObject.is_latest.is_(True)).group_by(StixObject.type)
+            .where(StixObject.is_latest.is_(True), self._seen).group_by(StixObject.type)
         )
         return {stix_type: count for stix_type, count in self._rows(query)}
 
@@ -104,15 +123,16 @@ class StixReader:
             select(ExternalId.stix_id, ExternalId.external_id)
             .join(StixObject, StixObject.stix_id == ExternalId.stix_id)
             .where(ExternalId.source_name == "mitre-attack", ExternalId.external_id.like("G%"),
-                   StixObject.type == "intrusion-set", StixObject.is_latest.is_(True))
+                   StixObject.type == "intrusion-set", StixObject.is_latest.is_(True), self._seen)
         ).subquery()
         uses_technique = exists().where(
             Relationship.source_ref == groups.c.stix_id, Relationship.relationship_type == "uses",
-            Relationship.revoked.is_(False), Relationship.target_ref.like("attack-pattern--%"))
+            Relationship.revoked.is_(False), Relationship.target_ref.like("attack-pattern--%"),
+            self._visible(Relationship.stix_id), self._visible(Relationship.target_ref))
         distinct_groups = func.count(func.distinct(groups.c.external_id))
         linked = select(distinct_groups).where(uses_technique)
         misp_actors = select(func.count(func.distinct(ExternalId.stix_id))).where(
-            ExternalId.source_name == "misp-galaxy:threat-actor")
+            ExternalId.source_name == "misp-galaxy:threat-actor", self._visible(ExternalId.stix_id))
         counts = self.count_by_type()
         return {
             "actors": counts.get("intrusion-set", 0) + counts.get("threat-actor", 0),
@@ -124,13 +144,13 @@ class StixReader:
 
     def count_versions(self) -> int:
         """How many object versions are stored in all."""
-        return int(self._scalar(select(func.count()).select_from(StixObject)) or 0)
+        return int(self._scalar(select(func.count()).select_from(StixObject).where(self._seen)) or 0)
 
     def by_type(self, stix_type: str, *, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
         """Latest versions of one type, by name."""
         query = (
             select(StixObject.doc)
-            .where(StixObject.is_latest.is_(True), StixObject.type == stix_type)
+            .where(StixObject.is_latest.is_(True), StixObject.type == stix_type, self._seen)
             .order_by(StixObject.name, StixObject.stix_id).limit(limit).offset(offset)
         )
         return [orjson.loads(doc) for doc in self._scalars(query)]
@@ -148,7 +168,8 @@ class StixReader:
         query = select(
             Relationship.stix_id, Relationship.kind, Relationship.relationship_type,
             Relationship.source_ref, Relationship.target_ref,
-        ).where(or_(*conditions), Relationship.revoked.is_(False))
+        ).where(or_(*conditions), Relationship.revoked.is_(False), self._visible(Relationship.stix_id),
+                self._visible(Relationship.source_ref), self._visible(Relationship.target_ref))
         if relationship_type:
             query = query.where(Relationship.relationship_type == relationship_type)
         return [
@@ -161,7 +182,7 @@ class StixReader:
         found: dict[str, tuple[str, str | None]] = {}
         for start in range(0, len(stix_ids), 500):
             query = select(StixObject.stix_id, StixObject.type, StixObject.name).where(
-                StixObject.stix_id.in_(stix_ids[start:start + 500]), StixObject.is_latest.is_(True))
+                StixObject.stix_id.in_(stix_ids[start:start + 500]), StixObject.is_latest.is_(True), self._seen)
             for stix_id, stix_type, name in self._rows(query):
                 found[stix_id] = (stix_type, name)
         return found
@@ -171,9 +192,10 @@ class StixReader:
     def resolve(self, name: str, types: list[str] | None = None) -> list[str]:
         """Ids of objects a name designates: a STIX id, an external id (G0007), a name or alias."""
         if is_identifier(name):
-            return [name]
-        by_external = select(ExternalId.stix_id).where(ExternalId.external_id == name.strip())
-        by_alias = select(Alias.stix_id).where(Alias.alias_key == alias_key(name))
+            return [name] if name in self.names([name]) else []
+        by_external = select(ExternalId.stix_id).where(ExternalId.external_id == name.strip(),
+                                                       self._visible(ExternalId.stix_id))
+        by_alias = select(Alias.stix_id).where(Alias.alias_key == alias_key(name), self._visible(Alias.stix_id))
         if types:
             by_alias = by_alias.where(Alias.type.in_(types))
         ids = list(dict.fromkeys([*self._scalars(by_external), *self._scalars(by_alias)]))
@@ -186,12 +208,14 @@ class StixReader:
 
     def aliases_of(self, stix_ids: list[str]) -> list[str]:
         """Every name and alias of the given objects."""
-        return list(dict.fromkeys(self._scalars(select(Alias.alias).where(Alias.stix_id.in_(stix_ids)))))
+        query = select(Alias.alias).where(Alias.stix_id.in_(stix_ids), self._visible(Alias.stix_id))
+        return list(dict.fromkeys(self._scalars(query)))
 
     def by_external_id(self, source_name: str, external_id: str) -> list[str]:
         """Ids of objects a source knows by ``external_id``."""
         query = select(ExternalId.stix_id).where(
-            ExternalId.source_name == source_name, ExternalId.external_id == external_id)
+            ExternalId.source_name == source_name, ExternalId.external_id == external_id,
+            self._visible(ExternalId.stix_id))
         return list(self._scalars(query))
 
     def search(self, query: str, *, types: list[str] | None = None, limit: int = 50) -> list[dict[str, Any]]:
@@ -200,6 +224,7 @@ class StixReader:
         statement = (
             select(SearchDocument.stix_id, SearchDocument.type, SearchDocument.name, matches.c.rank)
             .join(matches, matches.c.stix_id == SearchDocument.stix_id)
+            .where(self._visible(SearchDocument.stix_id))
             .order_by(matches.c.rank, SearchDocument.name).limit(limit)
         )
         if types:
@@ -210,7 +235,7 @@ class StixReader:
 
     def incident_ids(self, where: IncidentFilter) -> Select[Any]:
         """A SELECT of the ids of incidents that pass the filter."""
-        query = select(Incident.stix_id)
+        query = select(Incident.stix_id).where(self._visible(Incident.stix_id))
         for facet, value in (
             ("initiator", where.initiator), ("receiver", where.receiver), ("type", where.type),
             ("sector", where.sector), ("actor", where.actor),
@@ -236,7 +261,7 @@ class StixReader:
             select(StixObject.doc)
             .join(ids, ids.c.stix_id == StixObject.stix_id)
             .join(Incident, Incident.stix_id == StixObject.stix_id)
-            .where(StixObject.is_latest.is_(True))
+            .where(StixObject.is_latest.is_(True), self._seen)
             .order_by(Incident.start_date.desc(), StixObject.stix_id).limit(limit).offset(offset)
         )
         return [orjson.loads(doc) for doc in self._scalars(query)]
@@ -291,8 +316,8 @@ class StixReader:
             Relationship.source_ref.in_(stix_ids), Relationship.target_ref.like("incident--%"))
         by_name = select(IncidentFacet.stix_id).where(
             and_(IncidentFacet.facet == "actor", IncidentFacet.value.in_(keys)))
-        ids = [*self._scalars(rel), *self._scalars(rel_out), *self._scalars(by_name)]
-        return list(dict.fromkeys(ids))
+        found = list(dict.fromkeys([*self._scalars(rel), *self._scalars(rel_out), *self._scalars(by_name)]))
+        return [i for i in found if i in self.names(found)]
 
     # -- plumbing ---------------------------------------------------------------------------
 

@@ -51,6 +51,13 @@ class StixObject(Base):
     created_by_ref: Mapped[str | None] = mapped_column(String(255))
     added_seq: Mapped[int] = mapped_column(BigInteger)
     doc: Mapped[str] = mapped_column(Text)
+    # Sharing (migration 0003): TLP 2.0 level, the organisation that contributed the version
+    # (None: the platform itself), whether it was contributed anonymously, and when it was added
+    # (TAXII date_added).
+    tlp: Mapped[str] = mapped_column(String(16), default="clear", server_default="clear")
+    owner_org: Mapped[int | None] = mapped_column(Integer)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    added_at: Mapped[str] = mapped_column(String(32), default="", server_default="")
 
 
 class Relationship(Base):

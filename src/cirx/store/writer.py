@@ -15,12 +15,17 @@ import contextlib
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import Connection, Engine, delete, func, select, update
 from sqlalchemy.exc import DBAPIError
 
+from cirx.access.anonymise import redact
+from cirx.access.tables import ObjectAudience
+from cirx.access.tlp import level_of, with_level
 from cirx.errors import CirxError, ImportRejected, InvalidObject, StoreError
 from cirx.ingest.report import ImportReport
 from cirx.model.stix import check_and_upgrade, normalise_timestamp
@@ -42,6 +47,29 @@ Progress = Callable[[int], None]
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
+class ImportAccess:
+    """Who contributes an import and with which audience.
+
+    ``owner_org`` None is the platform itself (the offline knowledge base,
+    public datasets).  Objects without a TLP marking get ``default_tlp``; when
+    ``mark_objects`` is set, that marking is also written into the object.
+    ``groups`` and ``orgs`` are the sharing groups and named recipient
+    organisations of every imported version.  ``pseudonym_ref`` set means an
+    anonymised contribution.
+    """
+
+    owner_org: int | None = None
+    default_tlp: str = "clear"
+    mark_objects: bool = False
+    groups: tuple[int, ...] = ()
+    orgs: tuple[int, ...] = ()
+    pseudonym_ref: str | None = None
+
+
+PLATFORM_IMPORT = ImportAccess()
+
+
 class StixWriter:
     """Writes batches of STIX objects into the store."""
 
@@ -53,7 +81,8 @@ class StixWriter:
         self._validate_patterns = validate_patterns
 
     def import_objects(self, objects: Iterable[dict[str, Any]], report: ImportReport,
-                       progress: Progress | None = None) -> ImportReport:
+                       progress: Progress | None = None,
+                       access: ImportAccess = PLATFORM_IMPORT) -> ImportReport:
         """Check and store ``objects`` in one transaction; see the module docstring.
 
         Reading and checking run in a producer thread while this thread writes:
@@ -63,10 +92,11 @@ class StixWriter:
         try:
             with self._engine.begin() as connection:
                 next_seq = (connection.execute(select(func.max(StixObject.added_seq))).scalar() or 0) + 1
-                for batch in _in_background(self._checked_batches(objects, report)):
+                clock = _AddedClock(connection)
+                for batch in _in_background(self._checked_batches(objects, report, access)):
                     if report.rejected:
                         continue  # keep reading to report every problem, write nothing more
-                    next_seq = self._write_batch(connection, batch, report, next_seq)
+                    next_seq = self._write_batch(connection, batch, report, next_seq, access, clock)
                     if progress:
                         progress(len(batch))
                 if report.rejected:
@@ -77,14 +107,19 @@ class StixWriter:
             raise StoreError(f"{report.source}: the store refused the import: {exc.orig}") from exc
         return report
 
-    def _checked_batches(self, objects: Iterable[dict[str, Any]],
-                         report: ImportReport) -> Iterator[list[tuple[dict[str, Any], str]]]:
+    def _checked_batches(self, objects: Iterable[dict[str, Any]], report: ImportReport,
+                         access: ImportAccess) -> Iterator[list[tuple[dict[str, Any], str]]]:
         batch: list[tuple[dict[str, Any], str]] = []
         max_bytes = self._max_bytes
+        withheld: set[str] = set()
         for raw in objects:
             report.read += 1
             try:
-                obj = check_and_upgrade(raw, max_bytes=max_bytes, validate_patterns=self._validate_patterns)
+                checked = check_and_upgrade(raw, max_bytes=max_bytes, validate_patterns=self._validate_patterns)
+                obj = _apply_access(checked, access, withheld)
+                if obj is None:
+                    report.note(f"{checked['id']}: withheld from an anonymised contribution")
+                    continue
                 doc = orjson.dumps(obj).decode()
                 if len(doc) > max_bytes:
                     raise InvalidObject(obj["id"], None,
@@ -100,7 +135,7 @@ class StixWriter:
             yield batch
 
     def _write_batch(self, connection: Connection, batch: list[tuple[dict[str, Any], str]],
-                     report: ImportReport, next_seq: int) -> int:
+                     report: ImportReport, next_seq: int, access: ImportAccess, clock: _AddedClock) -> int:
         ids = list({obj["id"] for obj, _ in batch})
         stored: dict[str, tuple[set[str], str]] = {}
         for chunk_start in range(0, len(ids), 500):
@@ -135,7 +170,7 @@ class StixWriter:
                 latest = modified
             versions.add(modified)
             stored[stix_id] = (versions, latest)
-            new_rows.append(_object_row(obj, doc, modified, is_latest, next_seq))
+            new_rows.append(_object_row(obj, doc, modified, is_latest, next_seq, access, clock.next()))
             next_seq += 1
         if demoted:
             connection.execute(
@@ -147,9 +182,36 @@ class StixWriter:
         if new_rows:
             bulk_insert(connection, StixObject.__tablename__, new_rows)
             report.imported += len(new_rows)
+            audience = [
+                {"stix_id": row["stix_id"], "modified": row["modified"], "kind": kind, "ref": ref}
+                for row in new_rows
+                for kind, refs in (("group", access.groups), ("org", access.orgs))
+                for ref in refs
+            ]
+            if audience:
+                bulk_insert(connection, ObjectAudience.__tablename__, audience)
         if became_latest:
             _insert_side_rows(connection, became_latest.values())
         return next_seq
+
+
+class _AddedClock:
+    """Strictly increasing ``added_at`` timestamps (TAXII ``date_added``), one per stored version.
+
+    TAXII clients page with ``added_after``, so no two versions may share one:
+    each is the current time, or one microsecond after the previous, whichever is later.
+    """
+
+    def __init__(self, connection: Connection) -> None:
+        last = connection.execute(select(func.max(StixObject.added_at))).scalar() or ""
+        self._last = datetime.fromisoformat(last.rstrip("Z")).replace(tzinfo=UTC) if last else None
+
+    def next(self) -> str:
+        moment = datetime.now(UTC)
+        if self._last is not None and moment <= self._last:
+            moment = self._last + timedelta(microseconds=1)
+        self._last = moment
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 _DONE = object()
@@ -213,9 +275,23 @@ def bulk_insert(connection: Connection, table: str, rows: list[dict[str, Any]]) 
     connection.exec_driver_sql(statement, [tuple(row[c] for c in columns) for row in rows])
 
 
-def _object_row(obj: dict[str, Any], doc: str, modified: str, is_latest: bool, seq: int) -> dict[str, Any]:
+def _apply_access(obj: dict[str, Any], access: ImportAccess, withheld: set[str]) -> dict[str, Any] | None:
+    """The object as stored: anonymised if asked, with the default TLP marking if it has none."""
+    if access.pseudonym_ref is not None:
+        redacted = redact(obj, access.pseudonym_ref, withheld)
+        if redacted is None:
+            return None
+        obj = redacted
+    if access.mark_objects and obj["type"] != "marking-definition" and level_of(obj.get("object_marking_refs")) is None:
+        obj["object_marking_refs"] = with_level(obj.get("object_marking_refs"), access.default_tlp)
+    return obj
+
+
+def _object_row(obj: dict[str, Any], doc: str, modified: str, is_latest: bool, seq: int,
+                access: ImportAccess, added_at: str) -> dict[str, Any]:
     aliases = derive.names_of(obj)[1:]
     markings = obj.get("object_marking_refs")
+    tlp = "clear" if obj["type"] == "marking-definition" else (level_of(markings) or access.default_tlp)
     return {
         "stix_id": obj["id"],
         "type": obj["type"],
@@ -230,6 +306,10 @@ def _object_row(obj: dict[str, Any], doc: str, modified: str, is_latest: bool, s
         "created_by_ref": obj.get("created_by_ref"),
         "added_seq": seq,
         "doc": doc,
+        "tlp": tlp,
+        "owner_org": access.owner_org,
+        "anonymous": access.pseudonym_ref is not None,
+        "added_at": added_at,
     }
 
 

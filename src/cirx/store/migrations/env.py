@@ -4,9 +4,21 @@ from __future__ import annotations
 
 from alembic import context
 
+# Importing these registers their tables on Base.metadata for autogenerate.
+import cirx.access.tables
+import cirx.federation.tables
+import cirx.taxii.tables
 from cirx.store.schema import Base
 
 connection = context.config.attributes["connection"]
-context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Leave the FTS5 table and its shadow tables (made by migration 0002) out of autogenerate."""
+    return not (type_ == "table" and name is not None and name.startswith("search_fts"))
+
+
+context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True,
+                  include_object=include_object)
 with context.begin_transaction():
     context.run_migrations()

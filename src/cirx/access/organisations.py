@@ -1,0 +1,231 @@
+"""Organisations, users, API tokens and sharing groups.
+
+Tokens are random 256-bit secrets shown once; only their SHA-256 is stored,
+with a short prefix so that a user can tell them apart and revoke one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from cirx.access.policy import Principal, Role
+from cirx.access.tables import ApiToken, Organisation, SharingGroup, SharingGroupMember, User
+from cirx.access.tlp import parse_level
+from cirx.errors import InvalidInput, NotFound, PermissionDenied, Unauthenticated
+from cirx.model.countries import to_iso2
+from cirx.model.ids import deterministic_id, now_timestamp, stix_timestamp
+
+TOKEN_PREFIX = "cirx_"
+
+
+@dataclass(frozen=True)
+class OrganisationRecord:
+    """An organisation as the API shows it."""
+
+    id: int
+    name: str
+    country: str | None
+    sector: str | None
+    default_tlp: str
+    pseudonym: str
+    identity_ref: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for JSON output."""
+        return dict(self.__dict__)
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class OrganisationService:
+    """Creates and looks up organisations, users, tokens and sharing groups."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    # -- organisations -------------------------------------------------------------
+
+    def create(self, name: str, *, country: str | None = None, sector: str | None = None,
+               default_tlp: str = "amber") -> OrganisationRecord:
+        """Register an organisation; its STIX identity and pseudonym are derived from its name."""
+        iso2 = to_iso2(country) if country else None
+        if country and iso2 is None:
+            raise InvalidInput(f"organisation {name!r}: country {country!r} is not an ISO 3166 country")
+        level = parse_level(default_tlp)
+        pseudonym = "Contributor-" + hashlib.sha256(f"pseudonym:{name}:{secrets.token_hex(8)}".encode()).hexdigest()[:8]
+        row = {
+            "name": name, "country": iso2, "sector": sector, "default_tlp": level,
+            "pseudonym": pseudonym, "identity_ref": deterministic_id("identity", "cirx-organisation", name),
+            "created_at": now_timestamp(),
+        }
+        try:
+            with self._engine.begin() as connection:
+                connection.execute(insert(Organisation).values(**row))
+        except IntegrityError as exc:
+            raise InvalidInput(f"organisation {name!r} already exists") from exc
+        return self.get(name)
+
+    def get(self, name_or_id: str | int) -> OrganisationRecord:
+        """One organisation by name or id."""
+        column = Organisation.id if isinstance(name_or_id, int) else Organisation.name
+        with self._engine.connect() as connection:
+            row = connection.execute(select(Organisation.__table__).where(column == name_or_id)).first()
+        if row is None:
+            raise NotFound(f"no organisation {name_or_id!r}")
+        return _record(row)
+
+    def all(self) -> list[OrganisationRecord]:
+        """Every organisation, by name."""
+        with self._engine.connect() as connection:
+            rows = connection.execute(select(Organisation.__table__).order_by(Organisation.name)).all()
+        return [_record(r) for r in rows]
+
+    def identity_object(self, org: OrganisationRecord) -> dict[str, Any]:
+        """The organisation's STIX identity (its objects' ``created_by_ref``)."""
+        created = "2026-11-22T00:00:00.000Z"
+        identity: dict[str, Any] = {
+            "type": "identity", "spec_version": "2.1", "id": org.identity_ref, "created": created,
+            "modified": created, "name": org.name, "identity_class": "organization",
+        }
+        if org.sector:
+            identity["sectors"] = [org.sector]
+        return identity
+
+    # -- users and tokens -------------------------------------------------------------
+
+    def create_token(self, org_name: str, *, role: str = "reader", user: str | None = None,
+                     expires_days: int | None = 365) -> tuple[str, dict[str, Any]]:
+        """Issue a token for a user of ``org_name`` (created if new); returns (token, details).
+
+        The token is returned once and never stored: keep it.
+        """
+        org = self.get(org_name)
+        try:
+            role_value = Role(role)
+        except ValueError as exc:
+            raise InvalidInput(f"unknown role {role!r}; choose one of {', '.join(r.value for r in Role)}") from exc
+        user_name = user or f"{role_value.value}@{org.name}"
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        now = datetime.now(UTC)
+        expires = stix_timestamp(now + timedelta(days=expires_days)) if expires_days else None
+        with self._engine.begin() as connection:
+            user_row = connection.execute(
+                select(User.id, User.role).where(User.org_id == org.id, User.name == user_name)).first()
+            if user_row is None:
+                user_id = connection.execute(insert(User).values(
+                    org_id=org.id, name=user_name, role=role_value.value, created_at=stix_timestamp(now))
+                ).inserted_primary_key[0]  # type: ignore[index]
+            else:
+                user_id = user_row[0]
+                connection.execute(update(User).where(User.id == user_id).values(role=role_value.value))
+            connection.execute(insert(ApiToken).values(
+                user_id=user_id, token_hash=hash_token(token), prefix=token[:12],
+                created_at=stix_timestamp(now), expires_at=expires, revoked_at=None))
+        return token, {"organisation": org.name, "user": user_name, "role": role_value.value,
+                       "prefix": token[:12], "expires": expires}
+
+    def revoke_token(self, prefix_or_token: str) -> int:
+        """Revoke tokens by their prefix (or the whole token); returns how many."""
+        condition = (ApiToken.token_hash == hash_token(prefix_or_token)
+                     if len(prefix_or_token) > 20 else ApiToken.prefix == prefix_or_token)
+        with self._engine.begin() as connection:
+            result = connection.execute(update(ApiToken).where(condition, ApiToken.revoked_at.is_(None))
+                                        .values(revoked_at=now_timestamp()))
+        if not result.rowcount:
+            raise NotFound(f"no active token {prefix_or_token[:12]!r}")
+        return int(result.rowcount)
+
+    def authenticate(self, token: str | None) -> Principal:
+        """The principal a bearer token stands for; :class:`Unauthenticated` when it is bad."""
+        if not token:
+            raise Unauthenticated("no token given: send 'Authorization: Bearer TOKEN'")
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                select(ApiToken.expires_at, ApiToken.revoked_at, User.id, User.org_id, User.role)
+                .join(User, User.id == ApiToken.user_id)
+                .where(ApiToken.token_hash == hash_token(token))).first()
+            if row is None:
+                raise Unauthenticated("unknown token")
+            expires_at, revoked_at, user_id, org_id, role = row
+            if revoked_at is not None:
+                raise Unauthenticated("this token was revoked")
+            if expires_at is not None and expires_at < now_timestamp():
+                raise Unauthenticated("this token has expired")
+            groups = connection.execute(
+                select(SharingGroupMember.group_id).where(SharingGroupMember.org_id == org_id)).scalars().all()
+        return Principal(org_id=org_id, user_id=user_id, role=Role(role), groups=frozenset(groups),
+                         authenticated=True)
+
+    # -- sharing groups ----------------------------------------------------------------
+
+    def create_group(self, name: str, *, description: str | None = None, members: Sequence[str] = ()) -> int:
+        """Create a sharing group with member organisations; returns its id."""
+        try:
+            with self._engine.begin() as connection:
+                group_id = int(connection.execute(insert(SharingGroup).values(
+                    name=name, description=description, created_at=now_timestamp())).inserted_primary_key[0])  # type: ignore[index]
+        except IntegrityError as exc:
+            raise InvalidInput(f"sharing group {name!r} already exists") from exc
+        for member in members:
+            self.add_member(name, member)
+        return group_id
+
+    def group_id(self, name: str) -> int:
+        """A sharing group's id by name."""
+        with self._engine.connect() as connection:
+            found = connection.execute(select(SharingGroup.id).where(SharingGroup.name == name)).scalar()
+        if found is None:
+            raise NotFound(f"no sharing group {name!r}")
+        return int(found)
+
+    def add_member(self, group: str, org_name: str) -> None:
+        """Add an organisation to a sharing group."""
+        group_id, org = self.group_id(group), self.get(org_name)
+        try:
+            with self._engine.begin() as connection:
+                connection.execute(insert(SharingGroupMember).values(group_id=group_id, org_id=org.id))
+        except IntegrityError as exc:
+            raise InvalidInput(f"{org_name!r} is already a member of {group!r}") from exc
+
+    def groups(self, principal: Principal | None = None) -> list[dict[str, Any]]:
+        """Sharing groups with their members (a principal sees only groups it belongs to)."""
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                select(SharingGroup.id, SharingGroup.name, SharingGroup.description, Organisation.name)
+                .join(SharingGroupMember, SharingGroupMember.group_id == SharingGroup.id, isouter=True)
+                .join(Organisation, Organisation.id == SharingGroupMember.org_id, isouter=True)
+                .order_by(SharingGroup.name, Organisation.name)).all()
+        groups: dict[int, dict[str, Any]] = {}
+        for group_id, name, description, member in rows:
+            entry = groups.setdefault(group_id, {"id": group_id, "name": name, "description": description,
+                                                 "members": []})
+            if member:
+                entry["members"].append(member)
+        visible = list(groups.values())
+        if principal is not None and not principal.is_platform_admin:
+            visible = [g for g in visible if g["id"] in principal.groups]
+        return visible
+
+
+def require(principal: Principal, role: Role, action: str) -> None:
+    """Raise :class:`PermissionDenied` unless ``principal`` holds ``role``."""
+    if not principal.authenticated:
+        raise Unauthenticated(f"{action} needs a token")
+    if not principal.may(role):
+        raise PermissionDenied(f"{action} needs the {role.value} role")
+
+
+def _record(row: Any) -> OrganisationRecord:
+    return OrganisationRecord(id=row.id, name=row.name, country=row.country, sector=row.sector,
+                              default_tlp=row.default_tlp, pseudonym=row.pseudonym, identity_ref=row.identity_ref)

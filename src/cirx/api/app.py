@@ -1,0 +1,67 @@
+"""The FastAPI application: REST API under ``/api``, TAXII 2.1 under ``/taxii2/``.
+
+``create_app(platform)`` builds it; nothing is created at import.  Errors are
+rendered in one place: a :class:`CirxError` carries its HTTP status, REST
+routes answer ``{"error": title, "message": ...}`` and TAXII routes the TAXII
+error body with the TAXII media type.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from cirx.errors import CirxError
+from cirx.platform import Platform
+
+TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
+
+
+def error_response(request: Request, status: int, title: str, message: str) -> JSONResponse:
+    """A JSON error in the REST or the TAXII shape, depending on the path."""
+    if request.url.path.startswith("/taxii2"):
+        body: dict[str, Any] = {"title": title, "description": message, "http_status": str(status)}
+        return JSONResponse(body, status_code=status, media_type=TAXII_MEDIA_TYPE)
+    return JSONResponse({"error": title, "message": message}, status_code=status)
+
+
+def create_app(platform: Platform) -> FastAPI:
+    """The web application for ``platform``."""
+    platform.init()
+    app = FastAPI(title="cirx", version="0.1.0",
+                  description="International cyber-security cooperation: incidents, sharing, TAXII 2.1.")
+    app.state.platform = platform
+
+    @app.exception_handler(CirxError)
+    async def cirx_error(request: Request, exc: CirxError) -> JSONResponse:
+        return error_response(request, exc.http_status, exc.title, exc.message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return error_response(request, exc.status_code, str(exc.detail), str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        return error_response(request, 400, "Invalid request", problems)
+
+    _include_routers(app)
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    """Mount every router that exists (REST, TAXII, web pages)."""
+    import importlib
+
+    for module_name in ("cirx.api.rest", "cirx.taxii.server"):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        module.register(app)
