@@ -14,6 +14,7 @@ from cirx import Platform
 from cirx.errors import ImportRejected, InvalidInput, NotFound
 from cirx.ingest.report import ImportReport
 from cirx.model.incident import make_incident
+from cirx.model.stix import iter_bundle
 from cirx.store.reader import IncidentFilter
 from tests.store import stix_samples as s
 
@@ -213,3 +214,20 @@ def test_a_newer_incident_version_replaces_its_facets(platform: Platform) -> Non
     dyads = platform.reader.dyads(IncidentFilter())
     assert sorted((d["initiator"], d["receiver"], d["incidents"]) for d in dyads) == [
         ("IR", "QA", 1), ("IR", "SA", 1)]
+
+
+def test_the_parallel_reader_reports_rejections_and_writes_nothing(platform: Platform, tmp_path: Path) -> None:
+    good = s.small_world()
+    [report] = [platform.writer.import_objects(iter(good), ImportReport("parallel"), parallel=True)]
+    assert (report.imported, report.read) == (7, 7)
+    objects = [s.group("2030-01-01T00:00:00.000Z"), {**good[4], "pattern": "[bad"}, {"type": "tool"}]
+    with pytest.raises(ImportRejected) as caught:
+        platform.writer.import_objects(iter(objects), ImportReport("parallel"), parallel=True)
+    assert [r.property for r in caught.value.rejected] == ["pattern", "id"]
+    assert platform.reader.get(s.GROUP)["modified"] == "2024-01-01T00:00:00.000Z"
+    broken = tmp_path / "broken.json"
+    broken.write_bytes(orjson.dumps(s.bundle(*good))[:-30])
+    with pytest.raises(InvalidInput, match="bad JSON"), broken.open("rb") as stream:
+        platform.writer.import_objects((o for o, _ in iter_bundle(stream, "broken.json")),
+                                       ImportReport("broken"), parallel=True)
+    assert platform.reader.count_versions() == 7

@@ -9,6 +9,7 @@ object and the property.  Full conformance checking of exports is left to
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -142,6 +143,7 @@ def _upgrade_from_20(obj: dict[str, Any]) -> None:
         obj["pattern_type"] = "stix"
 
 
+@functools.lru_cache(maxsize=8192)
 def normalise_timestamp(value: str | None) -> str:
     """A fixed-width sortable form of a STIX timestamp (microseconds, ``Z``)."""
     if not value:

@@ -23,6 +23,8 @@ from cirx.model.stix import iter_bundle
 from cirx.store.writer import PLATFORM_IMPORT, ImportAccess, Progress, StixWriter
 
 Reader = Callable[[Path, ImportReport], Iterator[dict[str, Any]]]
+# Bundle files at least this large are parsed and checked in a second process (see StixWriter).
+PARALLEL_FROM_BYTES = 16 * 1024 * 1024
 
 
 def _cirx_objects() -> list[dict[str, Any]]:
@@ -84,8 +86,9 @@ class ImportService:
             raise NotFound(f"{path}: no such file or directory")
         reports = []
         for file in files:
+            parallel = file.stat().st_size >= PARALLEL_FROM_BYTES
             with file.open("rb") as stream:
-                reports.append(self._stix_stream(stream, str(file), progress, access))
+                reports.append(self._stix_stream(stream, str(file), progress, access, parallel=parallel))
         return reports
 
     def stix_stream(self, stream: Any, label: str, progress: Progress | None = None,
@@ -94,11 +97,11 @@ class ImportService:
         return self._stix_stream(stream, label, progress, access)
 
     def _stix_stream(self, stream: Any, label: str, progress: Progress | None,
-                     access: ImportAccess) -> ImportReport:
+                     access: ImportAccess, *, parallel: bool = False) -> ImportReport:
         report = ImportReport(source=label)
         objects = _chain(self._preamble(access) if access.owner_org is not None else [],
                          (obj for obj, _size in iter_bundle(stream, label)))
-        return self._writer.import_objects(objects, report, progress, access)
+        return self._writer.import_objects(objects, report, progress, access, parallel=parallel)
 
     def knowledge_base(self, progress: Progress | None = None) -> ImportReport:
         """Load the offline knowledge base from pymispgalaxies and pytaxonomies."""

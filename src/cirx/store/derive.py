@@ -10,6 +10,7 @@ from typing import Any
 
 from cirx.model.actor import alias_key
 from cirx.model.incident import ir_properties
+from cirx.model.stix import SCO_TYPES
 
 # Types whose name and aliases resolve through the alias table.
 ALIAS_TYPES = frozenset(
@@ -18,8 +19,14 @@ ALIAS_TYPES = frozenset(
         "location", "identity", "course-of-action", "infrastructure", "incident",
     }
 )
-# Types without text worth searching.
-UNSEARCHED_TYPES = frozenset({"relationship", "sighting", "marking-definition", "bundle"})
+# Types left out of full-text search: relationships and markings have no text worth
+# searching, and indicators and observables are found by their values (patterns,
+# addresses, hashes), not by words; indexing a million of them would cost more than
+# storing them.
+UNSEARCHED_TYPES = frozenset({
+    "relationship", "sighting", "marking-definition", "extension-definition", "bundle",
+    "indicator", "observed-data", "language-content",
+} | SCO_TYPES)
 
 
 def names_of(obj: dict[str, Any]) -> list[str]:

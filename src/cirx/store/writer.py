@@ -12,11 +12,13 @@ external ids, search text, incident facets) replace the old ones.
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from typing import Any, TypeVar
 
 import orjson
@@ -26,7 +28,7 @@ from sqlalchemy.exc import DBAPIError
 from cirx.access.anonymise import redact
 from cirx.access.tables import ObjectAudience
 from cirx.access.tlp import level_of, with_level
-from cirx.errors import CirxError, ImportRejected, InvalidObject, StoreError
+from cirx.errors import CirxError, ImportRejected, InvalidInput, InvalidObject, StoreError
 from cirx.ingest.report import ImportReport
 from cirx.model.stix import check_and_upgrade, normalise_timestamp
 from cirx.store import derive
@@ -82,18 +84,23 @@ class StixWriter:
 
     def import_objects(self, objects: Iterable[dict[str, Any]], report: ImportReport,
                        progress: Progress | None = None,
-                       access: ImportAccess = PLATFORM_IMPORT) -> ImportReport:
+                       access: ImportAccess = PLATFORM_IMPORT, *, parallel: bool = False) -> ImportReport:
         """Check and store ``objects`` in one transaction; see the module docstring.
 
-        Reading and checking run in a producer thread while this thread writes:
-        the database drivers release the GIL while they work, so parsing the
-        next batch overlaps with storing the last one.
+        Reading and checking run in a producer thread while this thread writes
+        (the database drivers release the GIL while they work).  With
+        ``parallel`` (large files from the command line) the producer is a forked
+        process instead, so that parsing, checking and pattern validation use the
+        second core; it hands over serialised objects, and reports rejections and
+        notes back as it goes.  Either way, this thread alone touches the database.
         """
         try:
             with self._engine.begin() as connection:
                 next_seq = (connection.execute(select(func.max(StixObject.added_seq))).scalar() or 0) + 1
                 clock = _AddedClock(connection)
-                for batch in _in_background(self._checked_batches(objects, report, access)):
+                checked = self._checked_batches(objects, report, access)
+                batches = _in_process(checked, report) if parallel else _in_background(checked)
+                for batch in batches:
                     if report.rejected:
                         continue  # keep reading to report every problem, write nothing more
                     next_seq = self._write_batch(connection, batch, report, next_seq, access, clock)
@@ -138,8 +145,8 @@ class StixWriter:
                      report: ImportReport, next_seq: int, access: ImportAccess, clock: _AddedClock) -> int:
         ids = list({obj["id"] for obj, _ in batch})
         stored: dict[str, tuple[set[str], str]] = {}
-        for chunk_start in range(0, len(ids), 500):
-            chunk = ids[chunk_start:chunk_start + 500]
+        for chunk_start in range(0, len(ids), 2000):
+            chunk = ids[chunk_start:chunk_start + 2000]
             rows = connection.execute(
                 select(StixObject.stix_id, StixObject.modified, StixObject.is_latest)
                 .where(StixObject.stix_id.in_(chunk))
@@ -211,7 +218,60 @@ class _AddedClock:
         if self._last is not None and moment <= self._last:
             moment = self._last + timedelta(microseconds=1)
         self._last = moment
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return f"{moment.isoformat(timespec='microseconds')[:26]}Z"
+
+
+def _in_process(batches: Iterator[list[tuple[dict[str, Any], str]]],
+                report: ImportReport) -> Iterator[list[tuple[dict[str, Any], str]]]:
+    """Run the checking generator in a forked process; yield its batches here.
+
+    The child sends each batch's serialised documents with the rejections,
+    notes and read count it added to its copy of ``report``; this side
+    replays them onto ``report`` and parses the documents back (orjson is far
+    cheaper than the checks the child did).
+    """
+    context = multiprocessing.get_context("fork")
+    handover: Any = context.Queue(maxsize=4)
+    child = context.Process(target=_produce_in_child, args=(batches, report, handover), daemon=True)
+    child.start()
+    try:
+        while True:
+            kind, payload, rejected, notes, read = handover.get()
+            report.read = read
+            report.rejected.extend(InvalidObject(*r) for r in rejected)
+            report.notes.extend(notes)
+            if kind == "batch":
+                yield [(orjson.loads(doc), doc) for doc in payload]
+            elif kind == "error":
+                raise payload
+            else:
+                return
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join()
+
+
+def _produce_in_child(batches: Iterator[list[tuple[dict[str, Any], str]]], report: ImportReport,
+                      handover: Any) -> None:
+    sent_rejections, sent_notes = len(report.rejected), len(report.notes)
+
+    def news() -> tuple[list[tuple[str, str | None, str]], list[str]]:
+        nonlocal sent_rejections, sent_notes
+        rejected = [(r.object_ref, r.property, r.reason) for r in report.rejected[sent_rejections:]]
+        notes = report.notes[sent_notes:]
+        sent_rejections, sent_notes = len(report.rejected), len(report.notes)
+        return rejected, notes
+
+    try:
+        for batch in batches:
+            handover.put(("batch", [doc for _, doc in batch], *news(), report.read))
+        handover.put(("done", None, *news(), report.read))
+    except CirxError as exc:
+        handover.put(("error", InvalidInput(str(exc)) if isinstance(exc, InvalidObject) else exc,
+                      *news(), report.read))
+    except Exception as exc:  # handed to the parent, which raises it
+        handover.put(("error", StoreError(f"{report.source}: reading failed: {exc}"), *news(), report.read))
 
 
 _DONE = object()
@@ -272,7 +332,8 @@ def bulk_insert(connection: Connection, table: str, rows: list[dict[str, Any]]) 
         f"INSERT INTO {table} ({', '.join(columns)}) "
         f"VALUES ({', '.join([placeholder] * len(columns))})"
     )
-    connection.exec_driver_sql(statement, [tuple(row[c] for c in columns) for row in rows])
+    values = itemgetter(*columns)
+    connection.exec_driver_sql(statement, [values(row) for row in rows])
 
 
 def _apply_access(obj: dict[str, Any], access: ImportAccess, withheld: set[str]) -> dict[str, Any] | None:
