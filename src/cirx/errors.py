@@ -59,6 +59,20 @@ class InvalidInput(CirxError):
     title = "Invalid input"
 
 
+class PayloadTooLarge(InvalidInput):
+    """A request body over ``max_request_bytes``, or a bundle over ``max_bundle_objects``."""
+
+    http_status = 413
+    title = "Payload too large"
+
+
+class UnsupportedMediaType(InvalidInput):
+    """A request body in a media type the endpoint does not take."""
+
+    http_status = 415
+    title = "Unsupported media type"
+
+
 class InvalidObject(InvalidInput):
     """A STIX object (or a row turned into one) breaks a rule.
 

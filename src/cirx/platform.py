@@ -6,15 +6,18 @@ schema is migrated by :meth:`Platform.init` (every CLI command calls it).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cached_property
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from cirx.access.audit import AuditTrail
 from cirx.access.organisations import OrganisationService
 from cirx.access.policy import ANONYMOUS, LOCAL_ADMIN, Principal
+from cirx.access.tlp import RANK
 from cirx.config import Settings
 from cirx.errors import Unauthenticated
+from cirx.federation.tables import Peer
 from cirx.services.actors import ActorService
 from cirx.services.countries import CountryService
 from cirx.services.exports import ExportService
@@ -78,7 +81,17 @@ class Platform:
             if self.settings.anonymous_read:
                 return ANONYMOUS
             raise Unauthenticated("no token given: send 'Authorization: Bearer TOKEN'")
-        return self.organisations.authenticate(token)
+        principal = self.organisations.authenticate(token)
+        ceiling = self._peer_ceiling(principal.org_id)
+        return replace(principal, peer=True, tlp_ceiling=ceiling) if ceiling else principal
+
+    def _peer_ceiling(self, org_id: int | None) -> str | None:
+        """The lowest ``max_tlp`` of the federation peers that stand for organisation ``org_id``."""
+        if org_id is None:
+            return None
+        with self.init().engine.connect() as connection:
+            levels = connection.execute(select(Peer.max_tlp).where(Peer.org_id == org_id)).scalars().all()
+        return min(levels, key=RANK.__getitem__) if levels else None
 
     @cached_property
     def organisations(self) -> OrganisationService:

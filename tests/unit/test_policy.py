@@ -47,6 +47,14 @@ def test_tlp_rules(access: Access, principal: Principal, expected: bool) -> None
     assert can_see(principal, access) is expected
 
 
+def test_a_peer_never_sees_above_its_ceiling() -> None:
+    peer = Principal(org_id=ORG_B, groups=frozenset({GROUP_EU}), authenticated=True, peer=True,
+                     tlp_ceiling="green")
+    assert can_see(peer, Access("green", ORG_A))
+    assert not can_see(peer, Access("amber", ORG_A, groups=frozenset({GROUP_EU})))
+    assert not can_see(peer, Access("red", ORG_B))  # not even its own RED objects
+
+
 def test_clear_for_callers_without_a_token_only_when_allowed() -> None:
     assert can_see(ANONYMOUS, Access("clear"), anonymous_read=True)
     assert not can_see(ANONYMOUS, Access("green"), anonymous_read=True)
@@ -78,6 +86,9 @@ objects = st.lists(
     min_size=1, max_size=12)
 principals = st.one_of(
     st.just(ANONYMOUS), st.just(LOCAL_ADMIN),
+    st.builds(lambda org, ceiling: Principal(org_id=org, groups=frozenset({GROUP_EU}), authenticated=True,
+                                             peer=True, tlp_ceiling=ceiling),
+              st.sampled_from([ORG_A, ORG_B]), st.sampled_from(["clear", "green", "amber", "red"])),
     st.builds(member, st.sampled_from([ORG_A, ORG_B, ORG_C, 4]),
               st.sets(st.sampled_from([GROUP_EU, 11, 12]), max_size=2),
               st.sampled_from([Role.READER, Role.CONTRIBUTOR, Role.ORG_ADMIN])))

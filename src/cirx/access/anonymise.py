@@ -33,6 +33,8 @@ def redact(obj: dict[str, Any], pseudonym_ref: str, dropped: set[str]) -> dict[s
     ``dropped`` collects the ids of objects left out, so that relationships and
     sightings pointing at them are cleaned too.
     """
+    if obj.get("id") == pseudonym_ref:
+        return obj  # the contributor's pseudonymous identity is what others are meant to see
     if is_victim_identity(obj):
         dropped.add(obj["id"])
         return None

@@ -31,9 +31,11 @@ class AuditTrail:
         owners: dict[str, int | None] = {}
         with self._engine.begin() as connection:
             for start in range(0, len(ids), 500):
+                # Every version, oldest first, so the latest version's owner wins.  (A condition on
+                # is_latest would lead SQLite to scan the whole is_latest index instead of the id index.)
                 rows = connection.execute(
                     select(StixObject.stix_id, StixObject.owner_org)
-                    .where(StixObject.stix_id.in_(ids[start:start + 500]), StixObject.is_latest.is_(True)))
+                    .where(StixObject.stix_id.in_(ids[start:start + 500])).order_by(StixObject.modified))
                 owners.update({stix_id: owner for stix_id, owner in rows})
             at = now_timestamp()
             events = [

@@ -22,12 +22,13 @@ itself (no owner organisation) above GREEN are for platform administrators only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, true
 
 from cirx.access.tables import ObjectAudience
+from cirx.access.tlp import LEVELS, RANK
 from cirx.store.schema import StixObject
 
 
@@ -50,6 +51,9 @@ class Principal:
     groups: frozenset[int] = field(default_factory=frozenset)
     authenticated: bool = False
     peer: bool = False
+    # A federated peer's highest allowed TLP: nothing above it reaches the peer,
+    # whatever else the policy would let its organisation see.
+    tlp_ceiling: str | None = None
 
     @property
     def is_platform_admin(self) -> bool:
@@ -78,6 +82,8 @@ class Access:
 
 def can_see(principal: Principal, access: Access, *, anonymous_read: bool = False) -> bool:
     """Whether ``principal`` may see an object version with ``access``."""
+    if principal.tlp_ceiling is not None and RANK[access.tlp] > RANK[principal.tlp_ceiling]:
+        return False
     if principal.is_platform_admin:
         return True
     if access.tlp == "clear":
@@ -97,6 +103,10 @@ def can_see(principal: Principal, access: Access, *, anonymous_read: bool = Fals
 
 def visible_clause(principal: Principal, *, anonymous_read: bool = False) -> ColumnElement[bool]:
     """:func:`can_see` as a SQL condition on ``stix_objects`` (the same rule, row by row)."""
+    if principal.tlp_ceiling is not None:
+        allowed = [level for level in LEVELS if RANK[level] <= RANK[principal.tlp_ceiling]]
+        unceilinged = replace(principal, tlp_ceiling=None)
+        return and_(StixObject.tlp.in_(allowed), visible_clause(unceilinged, anonymous_read=anonymous_read))
     if principal.is_platform_admin:
         return true()
     if not principal.authenticated:

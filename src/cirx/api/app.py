@@ -25,8 +25,13 @@ def error_response(request: Request, status: int, title: str, message: str) -> J
     """A JSON error in the REST or the TAXII shape, depending on the path."""
     if request.url.path.startswith("/taxii2"):
         body: dict[str, Any] = {"title": title, "description": message, "http_status": str(status)}
-        return JSONResponse(body, status_code=status, media_type=TAXII_MEDIA_TYPE)
-    return JSONResponse({"error": title, "message": message}, status_code=status)
+        return JSONResponse(body, status_code=status, media_type=TAXII_MEDIA_TYPE, headers=_challenge(status))
+    return JSONResponse({"error": title, "message": message}, status_code=status, headers=_challenge(status))
+
+
+def _challenge(status: int) -> dict[str, str] | None:
+    """RFC 6750: a 401 tells the client which scheme to use."""
+    return {"WWW-Authenticate": 'Bearer realm="cirx"'} if status == 401 else None
 
 
 def create_app(platform: Platform) -> FastAPI:
@@ -57,7 +62,7 @@ def _include_routers(app: FastAPI) -> None:
     """Mount every router that exists (REST, TAXII, web pages)."""
     import importlib
 
-    for module_name in ("cirx.api.rest", "cirx.taxii.server"):
+    for module_name in ("cirx.api.rest", "cirx.taxii.server", "cirx.api.rest_norms"):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:

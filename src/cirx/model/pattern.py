@@ -48,10 +48,14 @@ _TOKEN = re.compile(
     rf"{_TS}|h'(?:[0-9A-Fa-f]{{2}})*'"
     rf"|b'(?:{_B64}{{4}})*(?:{_B64}{{4}}|{_B64}{{3}}=|{_B64}{{2}}==)'"
     rf"|[A-Za-z_][A-Za-z0-9_-]*|{_STR}"
-    r"|[+-]?[0-9]*\.[0-9]+|[+-]?(?:0|[1-9][0-9]*)"
-    r"|<=|>=|<>|!=|==|.|\Z)",
+    r"|[+-]?[0-9]*\.[0-9]+|[+-]?(?:[1-9][0-9]*|0[0-9]*)"  # 0[0-9]+: leading zeros, an error
+    r"|<=|>=|<>|!=|==|[=<>:.,()\[\]*]"
+    # An unterminated string or comment is an error: taking the rest of the
+    # input as one token keeps the lexer linear where ANTLR's rescans.
+    r"|['/].*|.|\Z)",
     re.S,
 )
+_STRING = re.compile(_STR)
 
 _KEYWORDS = {k: k for k in (
     "AND", "OR", "NOT", "FOLLOWEDBY", "LIKE", "MATCHES", "ISSUPERSET", "ISSUBSET", "EXISTS",
@@ -295,7 +299,14 @@ def _kinds(texts: list[str]) -> list[str]:
             elif c == "'":
                 kind = "str" if len(text) > 1 else "bad"
             elif c in _NUMBER_START:
-                kind = ("float" if "." in text else "int") + ("-" if c == "-" else "+")
+                if "." in text:
+                    kind = "float-" if c == "-" else "float+"
+                else:
+                    lead = 1 if c == "+" or c == "-" else 0
+                    if text[lead] == "0" and len(text) > lead + 1:
+                        kind = "bad"  # ANTLR splits 007 into three tokens: an error either way
+                    else:
+                        kind = "int-" if c == "-" else "int+"
             else:
                 kind = "bad"
         kinds.append(kind)
@@ -304,17 +315,18 @@ def _kinds(texts: list[str]) -> list[str]:
 
 def _describe(pattern: str, texts: list[str], kinds: list[str], i: int) -> str:
     """Human-readable reason for a syntax error at token ``i``."""
+    positions = [m.start(1) for m in _TOKEN.finditer(pattern)]
+    for j in range(min(i + 1, len(positions))):
+        if texts[j][:1] == "'" and not _STRING.fullmatch(texts[j]):
+            return f"unterminated string or bad escape at position {positions[j]}"
     if kinds[i] == "EOF":
         return "unexpected end of pattern"
-    pos = [m.start(1) for m in _TOKEN.finditer(pattern)][i]
-    text = texts[i]
+    pos, text = positions[i], texts[i]
     if kinds[i] == "id" and text in _LITERAL_PREFIX and kinds[i + 1] == "str" \
             and pattern.startswith(texts[i + 1], pos + 1):
         what = {"t": "timestamp", "h": "hex", "b": "binary"}[text]
         return f"invalid {what} literal {text}{texts[i + 1]}"
-    if text == "'":
-        return f"unterminated string or bad escape at position {pos}"
-    return f"unexpected token {text!r} at position {pos}"
+    return f"unexpected token {text[:40]!r} at position {pos}"
 
 
 def pattern_error(pattern: str) -> str | None:

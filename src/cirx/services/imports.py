@@ -7,7 +7,7 @@ directory is imported file by file, each with its own report.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -59,9 +59,9 @@ class ImportService:
             pseudonym_ref=deterministic_id("identity", "cirx-pseudonym", record.pseudonym) if anonymous else None,
         )
 
-    def _preamble(self, access: ImportAccess) -> list[dict[str, Any]]:
-        """Identities an import's objects refer to: cirx's, the contributor's or its pseudonym."""
-        objects = _cirx_objects()
+    def _contributor(self, access: ImportAccess) -> list[dict[str, Any]]:
+        """The contributor's identity, or its pseudonym for an anonymised contribution."""
+        objects: list[dict[str, Any]] = []
         if access.owner_org is not None:
             record = self._organisations.get(access.owner_org)
             if access.pseudonym_ref is not None:
@@ -69,6 +69,22 @@ class ImportService:
             else:
                 objects.append(self._organisations.identity_object(record))
         return objects
+
+    def _write_preamble(self, access: ImportAccess) -> None:
+        """Store the objects an import refers to as the platform's own, once it succeeded.
+
+        cirx's identity and extension definitions are TLP:CLEAR; a contributor's
+        identity (or pseudonym) TLP:GREEN, for member organisations.  They are
+        constants (a re-run finds them unchanged), so writing them in a
+        transaction of their own keeps the import itself all-or-nothing, and a
+        contributor's marking or anonymity never touches them.  A rejected import
+        leaves nothing behind, these included.
+        """
+        self._writer.import_objects(iter(_cirx_objects()), ImportReport(source="cirx objects"))
+        contributor = self._contributor(access)
+        if contributor:
+            self._writer.import_objects(iter(contributor), ImportReport(source="contributor identity"),
+                                        access=ImportAccess(default_tlp="green"))
 
     def stix(self, source: str | Path, progress: Progress | None = None,
              access: ImportAccess = PLATFORM_IMPORT) -> list[ImportReport]:
@@ -99,9 +115,11 @@ class ImportService:
     def _stix_stream(self, stream: Any, label: str, progress: Progress | None,
                      access: ImportAccess, *, parallel: bool = False) -> ImportReport:
         report = ImportReport(source=label)
-        objects = _chain(self._preamble(access) if access.owner_org is not None else [],
-                         (obj for obj, _size in iter_bundle(stream, label)))
-        return self._writer.import_objects(objects, report, progress, access, parallel=parallel)
+        objects = (obj for obj, _size in iter_bundle(stream, label))
+        self._writer.import_objects(objects, report, progress, access, parallel=parallel)
+        if access.owner_org is not None:
+            self._write_preamble(access)
+        return report
 
     def knowledge_base(self, progress: Progress | None = None) -> ImportReport:
         """Load the offline knowledge base from pymispgalaxies and pytaxonomies."""
@@ -123,8 +141,9 @@ class ImportService:
         if not path.exists():
             raise NotFound(f"{path}: no such file or directory")
         report = ImportReport(source=f"{name} {path}")
-        return self._writer.import_objects(_chain(self._preamble(access), reader(path, report)), report,
-                                           progress, access)
+        self._writer.import_objects(reader(path, report), report, progress, access)
+        self._write_preamble(access)
+        return report
 
     def rows(self, path: Path, mapping: Path, progress: Progress | None = None,
              access: ImportAccess = PLATFORM_IMPORT) -> ImportReport:
@@ -134,8 +153,9 @@ class ImportService:
 
         spec = load_mapping(mapping)
         report = ImportReport(source=f"{path} (mapping {mapping.name})")
-        return self._writer.import_objects(
-            _chain(self._preamble(access), read_table(path, spec, report)), report, progress, access)
+        self._writer.import_objects(read_table(path, spec, report), report, progress, access)
+        self._write_preamble(access)
+        return report
 
     @staticmethod
     def _dataset_reader(name: str) -> Reader:
@@ -149,8 +169,3 @@ class ImportService:
             from cirx.ingest.dcid import read_dcid
             return read_dcid
         raise InvalidInput(f"unknown dataset {name!r}; choose eurepoc, cfr or dcid")
-
-
-def _chain(*parts: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    for part in parts:
-        yield from part

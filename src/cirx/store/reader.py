@@ -63,8 +63,14 @@ class StixReader:
         return select(StixObject.stix_id).where(StixObject.is_latest.is_(True), self._seen)
 
     def _visible(self, column: Any) -> ColumnElement[bool]:
-        """``column`` (a STIX id) names an object the principal may see."""
-        return true() if self._sees_all else column.in_(self.visible_latest_ids())
+        """``column`` (a STIX id) names an object the principal may see.
+
+        A correlated EXISTS, so that each row costs one lookup on the id index
+        rather than a list of every visible object.
+        """
+        if self._sees_all:
+            return true()
+        return exists().where(StixObject.stix_id == column, StixObject.is_latest.is_(True), self._seen)
 
     # -- objects ---------------------------------------------------------------
 

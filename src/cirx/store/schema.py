@@ -33,7 +33,7 @@ class StixObject(Base):
     __tablename__ = "stix_objects"
     __table_args__ = (
         UniqueConstraint("stix_id", "modified"),
-        Index("ix_stix_objects_latest_type", "is_latest", "type"),
+        Index("ix_stix_objects_type_latest", "type", "is_latest"),
         Index("ix_stix_objects_added", "added_seq"),
     )
 

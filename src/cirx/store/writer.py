@@ -108,6 +108,9 @@ class StixWriter:
                         progress(len(batch))
                 if report.rejected:
                     raise ImportRejected(report.source, report.rejected)
+            if report.imported and self._engine.dialect.name == "sqlite":
+                with self._engine.connect() as connection:
+                    connection.exec_driver_sql("PRAGMA optimize")  # fresh planner statistics
         except CirxError:
             raise
         except DBAPIError as exc:

@@ -6,6 +6,7 @@ from alembic import context
 
 # Importing these registers their tables on Base.metadata for autogenerate.
 import cirx.access.tables
+import cirx.analysis.norms.tables
 import cirx.federation.tables
 import cirx.taxii.tables  # noqa: F401
 from cirx.store.schema import Base

@@ -1,0 +1,1 @@
+"""Tests of the web entrypoints: the REST API under /api."""
