@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cirx.cli import data, imports, incidents, records
+from cirx.cli import data, imports, incidents, peers, records, serve, sharing
 from cirx.cli.common import (
     DbOption,
     JsonOption,
@@ -29,6 +29,12 @@ app.add_typer(incidents.stats_app, name="stats")
 app.add_typer(records.actors_app, name="actors")
 app.add_typer(records.countries_app, name="countries")
 app.add_typer(records.export_app, name="export")
+app.add_typer(sharing.org_app, name="org")
+app.add_typer(sharing.token_app, name="token")
+app.add_typer(sharing.group_app, name="group")
+app.command("audit")(sharing.show_audit)
+app.command("serve")(serve.serve)
+app.add_typer(peers.app, name="peer")
 
 
 @app.command("init")
