@@ -75,7 +75,7 @@ class ObjectAudience(Base):
 
     __tablename__ = "object_audiences"
     __table_args__ = (
-        Index("ix_object_audiences_version", "stix_id", "modified"),
+        Index("ix_object_audiences_version", "stix_id", "modified", "kind", "ref"),
         Index("ix_object_audiences_grant", "kind", "ref"),
     )
 

@@ -42,7 +42,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('object_audiences', schema=None) as batch_op:
         batch_op.create_index('ix_object_audiences_grant', ['kind', 'ref'], unique=False)
-        batch_op.create_index('ix_object_audiences_version', ['stix_id', 'modified'], unique=False)
+        batch_op.create_index('ix_object_audiences_version', ['stix_id', 'modified', 'kind', 'ref'], unique=False)
 
     op.create_table('organisations',
     sa.Column('id', sa.Integer(), nullable=False),
