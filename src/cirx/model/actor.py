@@ -25,6 +25,7 @@ import re
 import unicodedata
 from typing import Any
 
+from cirx.model.extensions import property_extension
 from cirx.model.incident import CIRX_IDENTITY_ID
 
 ACTOR_EXTENSION_ID = "extension-definition--89192a18-c088-4f6f-8146-824ae018d44b"
@@ -84,9 +85,7 @@ def actor_extension_definition() -> dict[str, Any]:
 
 def actor_properties(obj: dict[str, Any]) -> dict[str, Any]:
     """The actor extension properties of an object (empty when it has none)."""
-    extensions = obj.get("extensions") or {}
-    found = extensions.get(ACTOR_EXTENSION_ID)
-    return found if isinstance(found, dict) else {}
+    return property_extension(obj, ACTOR_EXTENSION_ID)
 
 
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)

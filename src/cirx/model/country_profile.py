@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cirx.model.extensions import property_extension
 from cirx.model.incident import CIRX_IDENTITY_ID
 
 COUNTRY_EXTENSION_ID = "extension-definition--66a9d2f9-a27f-4c57-92db-ea4bccac88c5"
@@ -84,9 +85,7 @@ def country_extension_definition() -> dict[str, Any]:
 
 def country_properties(location: dict[str, Any]) -> dict[str, Any]:
     """The country-profile extension properties of a location (empty when none)."""
-    extensions = location.get("extensions") or {}
-    found = extensions.get(COUNTRY_EXTENSION_ID)
-    return found if isinstance(found, dict) else {}
+    return property_extension(location, COUNTRY_EXTENSION_ID)
 
 
 def budapest_status(original: str | None) -> str | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cirx.model.extensions import property_extension
 from cirx.model.ids import deterministic_id
 
 IR_EXTENSION_ID = "extension-definition--0e3b3d5c-3f53-4c1e-9f5e-8a1a6c2d7b41"
@@ -184,9 +185,7 @@ def cirx_identity() -> dict[str, Any]:
 
 def ir_properties(incident: dict[str, Any]) -> dict[str, Any]:
     """The IR extension properties of an incident (empty when it has none)."""
-    extensions = incident.get("extensions") or {}
-    found = extensions.get(IR_EXTENSION_ID)
-    return found if isinstance(found, dict) else {}
+    return property_extension(incident, IR_EXTENSION_ID)
 
 
 def make_incident(
