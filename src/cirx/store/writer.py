@@ -118,8 +118,8 @@ class StixWriter:
         return report
 
     def _checked_batches(self, objects: Iterable[dict[str, Any]], report: ImportReport,
-                         access: ImportAccess) -> Iterator[list[tuple[dict[str, Any], str]]]:
-        batch: list[tuple[dict[str, Any], str]] = []
+                         access: ImportAccess) -> Iterator[list[Prepared]]:
+        batch: list[Prepared] = []
         max_bytes = self._max_bytes
         withheld: set[str] = set()
         for raw in objects:
@@ -137,16 +137,16 @@ class StixWriter:
             except InvalidObject as error:
                 report.reject(error)
                 continue
-            batch.append((obj, doc))
+            batch.append(_prepare(obj, doc, access))
             if len(batch) >= self._batch_size:
                 yield batch
                 batch = []
         if batch:
             yield batch
 
-    def _write_batch(self, connection: Connection, batch: list[tuple[dict[str, Any], str]],
-                     report: ImportReport, next_seq: int, access: ImportAccess, clock: _AddedClock) -> int:
-        ids = list({obj["id"] for obj, _ in batch})
+    def _write_batch(self, connection: Connection, batch: list[Prepared], report: ImportReport,
+                     next_seq: int, access: ImportAccess, clock: _AddedClock) -> int:
+        ids = list({version.stix_id for version in batch})
         stored: dict[str, tuple[set[str], str]] = {}
         for chunk_start in range(0, len(ids), 2000):
             chunk = ids[chunk_start:chunk_start + 2000]
@@ -160,11 +160,11 @@ class StixWriter:
                 stored[stix_id] = (versions, modified if is_latest else latest)
 
         new_rows: list[dict[str, Any]] = []
-        became_latest: dict[str, dict[str, Any]] = {}
+        newest_row: dict[str, dict[str, Any]] = {}  # the row of this batch that is latest, per id
+        became_latest: dict[str, Prepared] = {}
         demoted: list[str] = []
-        for obj, doc in batch:
-            stix_id = obj["id"]
-            modified = normalise_timestamp(obj.get("modified") or obj.get("created"))
+        for version in batch:
+            stix_id, modified = version.stix_id, version.modified
             versions, latest = stored.get(stix_id, (set(), ""))
             if modified in versions:
                 report.unchanged += 1
@@ -173,14 +173,17 @@ class StixWriter:
             if is_latest:
                 if latest:
                     demoted.append(stix_id)
-                    for row in new_rows:
-                        if row["stix_id"] == stix_id:
-                            row["is_latest"] = False
-                became_latest[stix_id] = obj
+                    previous = newest_row.get(stix_id)
+                    if previous is not None:
+                        previous["is_latest"] = False
+                became_latest[stix_id] = version
                 latest = modified
             versions.add(modified)
             stored[stix_id] = (versions, latest)
-            new_rows.append(_object_row(obj, doc, modified, is_latest, next_seq, access, clock.next()))
+            row = {**version.row, "is_latest": is_latest, "added_seq": next_seq, "added_at": clock.next()}
+            if is_latest:
+                newest_row[stix_id] = row
+            new_rows.append(row)
             next_seq += 1
         if demoted:
             connection.execute(
@@ -224,14 +227,12 @@ class _AddedClock:
         return f"{moment.isoformat(timespec='microseconds')[:26]}Z"
 
 
-def _in_process(batches: Iterator[list[tuple[dict[str, Any], str]]],
-                report: ImportReport) -> Iterator[list[tuple[dict[str, Any], str]]]:
+def _in_process(batches: Iterator[list[Prepared]], report: ImportReport) -> Iterator[list[Prepared]]:
     """Run the checking generator in a forked process; yield its batches here.
 
-    The child sends each batch's serialised documents with the rejections,
-    notes and read count it added to its copy of ``report``; this side
-    replays them onto ``report`` and parses the documents back (orjson is far
-    cheaper than the checks the child did).
+    The child sends each batch of prepared versions (pickled) with the
+    rejections, notes and read count it added to its copy of ``report``; this
+    side replays them onto ``report``.
     """
     context = multiprocessing.get_context("fork")
     handover: Any = context.Queue(maxsize=4)
@@ -244,7 +245,7 @@ def _in_process(batches: Iterator[list[tuple[dict[str, Any], str]]],
             report.rejected.extend(InvalidObject(*r) for r in rejected)
             report.notes.extend(notes)
             if kind == "batch":
-                yield [(orjson.loads(doc), doc) for doc in payload]
+                yield payload
             elif kind == "error":
                 raise payload
             else:
@@ -255,8 +256,7 @@ def _in_process(batches: Iterator[list[tuple[dict[str, Any], str]]],
         child.join()
 
 
-def _produce_in_child(batches: Iterator[list[tuple[dict[str, Any], str]]], report: ImportReport,
-                      handover: Any) -> None:
+def _produce_in_child(batches: Iterator[list[Prepared]], report: ImportReport, handover: Any) -> None:
     sent_rejections, sent_notes = len(report.rejected), len(report.notes)
 
     def news() -> tuple[list[tuple[str, str | None, str]], list[str]]:
@@ -268,7 +268,7 @@ def _produce_in_child(batches: Iterator[list[tuple[dict[str, Any], str]]], repor
 
     try:
         for batch in batches:
-            handover.put(("batch", [doc for _, doc in batch], *news(), report.read))
+            handover.put(("batch", batch, *news(), report.read))
         handover.put(("done", None, *news(), report.read))
     except CirxError as exc:
         handover.put(("error", InvalidInput(str(exc)) if isinstance(exc, InvalidObject) else exc,
@@ -351,60 +351,75 @@ def _apply_access(obj: dict[str, Any], access: ImportAccess, withheld: set[str])
     return obj
 
 
-def _object_row(obj: dict[str, Any], doc: str, modified: str, is_latest: bool, seq: int,
-                access: ImportAccess, added_at: str) -> dict[str, Any]:
+@dataclass(slots=True)
+class Prepared:
+    """One checked object version, ready to write: its row and the side rows it would own.
+
+    Built where the object was checked (a producer thread or process), so that
+    the thread holding the transaction only decides versions and writes.
+    """
+
+    stix_id: str
+    modified: str
+    row: dict[str, Any]
+    side: dict[str, list[dict[str, Any]]]
+
+
+def _prepare(obj: dict[str, Any], doc: str, access: ImportAccess) -> Prepared:
+    """The ``stix_objects`` row (without its sequence, latest flag and date added) and side rows."""
     aliases = derive.names_of(obj)[1:]
     markings = obj.get("object_marking_refs")
     tlp = "clear" if obj["type"] == "marking-definition" else (level_of(markings) or access.default_tlp)
-    return {
+    modified = normalise_timestamp(obj.get("modified") or obj.get("created"))
+    row = {
         "stix_id": obj["id"],
         "type": obj["type"],
         "spec_version": obj.get("spec_version", "2.1"),
         "created": normalise_timestamp(obj.get("created")),
         "modified": modified,
         "revoked": bool(obj.get("revoked", False)),
-        "is_latest": is_latest,
+        "is_latest": True,
         "name": obj.get("name") if isinstance(obj.get("name"), str) else None,
         "aliases": orjson.dumps(aliases).decode() if aliases else None,
         "markings": orjson.dumps(markings).decode() if markings else None,
         "created_by_ref": obj.get("created_by_ref"),
-        "added_seq": seq,
+        "added_seq": 0,
         "doc": doc,
         "tlp": tlp,
         "owner_org": access.owner_org,
         "anonymous": access.pseudonym_ref is not None,
-        "added_at": added_at,
+        "added_at": "",
     }
+    return Prepared(obj["id"], modified, row, _side_rows(obj))
 
 
-def _insert_side_rows(connection: Connection, objects: Iterable[dict[str, Any]]) -> None:
-    relationships: list[dict[str, Any]] = []
-    aliases: list[dict[str, Any]] = []
-    external_ids: list[dict[str, Any]] = []
-    search: list[dict[str, Any]] = []
-    incidents: list[dict[str, Any]] = []
-    facets: list[dict[str, Any]] = []
-    dyads: list[dict[str, Any]] = []
-    for obj in objects:
-        stix_type = obj["type"]
-        if stix_type in ("relationship", "sighting"):
-            relationships.extend(derive.relationship_rows(obj))
-            continue
-        aliases.extend(derive.alias_rows(obj))
-        external_ids.extend(derive.external_id_rows(obj))
-        row = derive.search_row(obj)
-        if row:
-            search.append(row)
-        if stix_type == "incident":
-            incident, incident_facets, incident_dyads = derive.incident_rows(obj)
-            if incident:
-                incidents.append(incident)
-            facets.extend(incident_facets)
-            dyads.extend(incident_dyads)
-    for model, rows in (
-        (Relationship, relationships), (Alias, aliases), (ExternalId, external_ids),
-        (SearchDocument, search), (Incident, incidents), (IncidentFacet, facets),
-        (IncidentDyad, dyads),
-    ):
+def _side_rows(obj: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The rows an object owns in each side table while it is the latest version."""
+    stix_type = obj["type"]
+    if stix_type in ("relationship", "sighting"):
+        return {Relationship.__tablename__: derive.relationship_rows(obj)}
+    side: dict[str, list[dict[str, Any]]] = {}
+    for table, rows in ((Alias.__tablename__, derive.alias_rows(obj)),
+                        (ExternalId.__tablename__, derive.external_id_rows(obj))):
         if rows:
-            bulk_insert(connection, model.__tablename__, rows)
+            side[table] = rows
+    search = derive.search_row(obj)
+    if search:
+        side[SearchDocument.__tablename__] = [search]
+    if stix_type == "incident":
+        incident, facets, dyads = derive.incident_rows(obj)
+        if incident:
+            side[Incident.__tablename__] = [incident]
+        side[IncidentFacet.__tablename__] = facets
+        side[IncidentDyad.__tablename__] = dyads
+    return side
+
+
+def _insert_side_rows(connection: Connection, versions: Iterable[Prepared]) -> None:
+    tables: dict[str, list[dict[str, Any]]] = {}
+    for version in versions:
+        for table, rows in version.side.items():
+            tables.setdefault(table, []).extend(rows)
+    for table, rows in tables.items():
+        if rows:
+            bulk_insert(connection, table, rows)
