@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cirx.cli import data, imports, incidents, norms, peers, records, serve, sharing
+from cirx.cli import data, evaluation, extract, imports, incidents, norms, peers, records, serve, sharing
 from cirx.cli.common import (
     DbOption,
     JsonOption,
@@ -37,6 +37,9 @@ app.command("serve")(serve.serve)
 app.add_typer(peers.app, name="peer")
 app.command("assess")(norms.assess)
 app.add_typer(norms.responses_app, name="responses")
+app.add_typer(extract.app, name="extract")
+app.add_typer(extract.drafts_app, name="drafts")
+app.add_typer(evaluation.app, name="eval")
 
 
 @app.command("init")
