@@ -62,7 +62,7 @@ def _include_routers(app: FastAPI) -> None:
     """Mount every router that exists (REST, TAXII, web pages)."""
     import importlib
 
-    for module_name in ("cirx.api.rest", "cirx.taxii.server", "cirx.api.rest_norms"):
+    for module_name in ("cirx.api.rest", "cirx.taxii.server", "cirx.api.rest_norms", "cirx.api.rest_attribution"):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:

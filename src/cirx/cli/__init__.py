@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from cirx.cli import attribution as attribution_cli
 from cirx.cli import data, evaluation, extract, imports, incidents, norms, peers, records, serve, sharing
 from cirx.cli.common import (
     DbOption,
@@ -40,6 +41,8 @@ app.add_typer(norms.responses_app, name="responses")
 app.add_typer(extract.app, name="extract")
 app.add_typer(extract.drafts_app, name="drafts")
 app.add_typer(evaluation.app, name="eval")
+app.command("attribute")(attribution_cli.attribute)
+evaluation.app.command("attribution")(attribution_cli.eval_attribution)
 
 
 @app.command("init")
