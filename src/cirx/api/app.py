@@ -59,14 +59,9 @@ def create_app(platform: Platform) -> FastAPI:
 
 
 def _include_routers(app: FastAPI) -> None:
-    """Mount every router that exists (REST, TAXII, web pages)."""
-    import importlib
+    """Mount the REST API (objects, incidents, sharing; norms; attribution) and the TAXII 2.1 server."""
+    from cirx.api import rest, rest_attribution, rest_norms
+    from cirx.taxii import server as taxii_server
 
-    for module_name in ("cirx.api.rest", "cirx.taxii.server", "cirx.api.rest_norms", "cirx.api.rest_attribution"):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
+    for module in (rest, taxii_server, rest_norms, rest_attribution):
         module.register(app)
