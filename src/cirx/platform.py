@@ -50,14 +50,19 @@ class Platform:
 
     def close(self) -> None:
         """Release database connections."""
-        if "engine" in self.__dict__:
-            self.engine.dispose()
+        for engine in (self.__dict__.get("engine"), getattr(self, "_write_engine", None)):
+            if engine is not None:
+                engine.dispose()
 
     @cached_property
     def writer(self) -> StixWriter:
         """Writes STIX objects (all-or-nothing per import)."""
+        url = self.settings.resolved_database_url
+        engine = make_engine(url, immediate=True) if url.startswith("sqlite") else self.init().engine
+        self.init()
+        self._write_engine = engine
         return StixWriter(
-            self.init().engine,
+            engine,
             batch_size=self.settings.batch_size,
             max_object_bytes=self.settings.max_object_bytes,
             validate_patterns=self.settings.validate_patterns,

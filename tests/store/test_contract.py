@@ -231,3 +231,29 @@ def test_the_parallel_reader_reports_rejections_and_writes_nothing(platform: Pla
         platform.writer.import_objects((o for o, _ in iter_bundle(stream, "broken.json")),
                                        ImportReport("broken"), parallel=True)
     assert platform.reader.count_versions() == 7
+
+
+def test_concurrent_imports_wait_for_each_other_instead_of_failing(sqlite_platform: Platform) -> None:
+    import threading
+
+    from cirx import Settings
+
+    other = Platform(Settings(database_url=sqlite_platform.settings.database_url)).init()
+    errors: list[BaseException] = []
+
+    def run(platform: Platform, offset: int) -> None:
+        try:
+            objects = [{**s.group(), "id": f"intrusion-set--{offset + i:08d}-0000-4000-8000-000000000000",
+                        "name": f"group {offset + i}"} for i in range(3000)]
+            platform.writer.import_objects(iter(objects), ImportReport(f"writer {offset}"))
+        except BaseException as exc:  # collected for the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(p, n * 10000)) for n, p in enumerate([sqlite_platform, other])]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    other.close()
+    assert errors == []
+    assert sqlite_platform.reader.count_by_type() == {"intrusion-set": 6000}

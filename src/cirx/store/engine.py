@@ -16,8 +16,15 @@ from cirx.errors import ConfigurationError, StoreError
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine for ``url``; SQLite files get WAL mode and their folder made."""
+def make_engine(url: str, *, immediate: bool = False) -> Engine:
+    """Create an engine for ``url``; SQLite files get WAL mode and their folder made.
+
+    ``immediate`` (SQLite only) makes every transaction ``BEGIN IMMEDIATE``: the
+    write lock is taken at the start, so a second writer waits (up to the busy
+    timeout) instead of failing when its snapshot went stale.  The store's
+    writer uses such an engine; readers keep deferred transactions so that they
+    never queue behind an import.
+    """
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -26,8 +33,13 @@ def make_engine(url: str) -> Engine:
     if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, connect_args={"timeout": 30})
+        connect_args: dict[str, Any] = {"timeout": 30}
+        if immediate:
+            connect_args["isolation_level"] = None  # the driver leaves BEGIN to us (SQLAlchemy's recipe)
+        engine = create_engine(parsed, connect_args=connect_args)
         event.listen(engine, "connect", _sqlite_pragmas)
+        if immediate:
+            event.listen(engine, "begin", _begin_immediate)
         return engine
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
@@ -47,6 +59,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
+
+
+def _begin_immediate(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def migrate(engine: Engine) -> None:
