@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cirx.model.incident import ATTRIBUTION_SOURCES, EFFECTS, INCIDENT_TYPES, INITIATOR_CATEGORIES
@@ -260,12 +260,14 @@ def test_taxonomies_are_not_loaded_at_import() -> None:
     assert done.stdout.strip() == "False"
 
 
+@settings(deadline=None)  # no timing asserts: the first call loads pytaxonomies
 @given(st.sampled_from(["cfr", "eurepoc", "dcid", "dcid-objective", "attack-impact", "rsit", "veris",
                         "cirx"]), st.text(max_size=40))
 def test_any_text_maps_into_the_vocabulary_or_to_nothing(source: str, value: str) -> None:
     assert set(incident_types_from(source, value)) <= set(INCIDENT_TYPES)
 
 
+@settings(deadline=None)  # no timing asserts: the first call loads pytaxonomies
 @given(st.sampled_from(["cfr", "eurepoc", "dcid", "dcid-critical-infrastructure", "nis2",
                         "eu-nis-sector-and-subsectors"]), st.text(max_size=40))
 def test_any_text_maps_to_known_sectors_or_nothing(source: str, value: str) -> None:
