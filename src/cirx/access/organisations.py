@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import ColumnElement, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from cirx.access.policy import Principal, Role
@@ -137,14 +137,27 @@ class OrganisationService:
 
     def revoke_token(self, prefix_or_token: str) -> int:
         """Revoke tokens by their prefix (or the whole token); returns how many."""
-        condition = (ApiToken.token_hash == hash_token(prefix_or_token)
-                     if len(prefix_or_token) > 20 else ApiToken.prefix == prefix_or_token)
         with self._engine.begin() as connection:
-            result = connection.execute(update(ApiToken).where(condition, ApiToken.revoked_at.is_(None))
+            result = connection.execute(update(ApiToken).where(_designates(prefix_or_token),
+                                                               ApiToken.revoked_at.is_(None))
                                         .values(revoked_at=now_timestamp()))
         if not result.rowcount:
             raise NotFound(f"no active token {prefix_or_token[:12]!r}")
         return int(result.rowcount)
+
+    def token_owners(self, prefix_or_token: str) -> list[tuple[int, int]]:
+        """``(user id, organisation id)`` of the active tokens a prefix (or a whole token) designates."""
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                select(User.id, User.org_id).join(ApiToken, ApiToken.user_id == User.id)
+                .where(_designates(prefix_or_token), ApiToken.revoked_at.is_(None))).all()
+        return [(int(user_id), int(org_id)) for user_id, org_id in rows]
+
+    def user_role(self, org_id: int, name: str) -> str | None:
+        """The role of an existing user of an organisation, or None."""
+        with self._engine.connect() as connection:
+            role = connection.execute(select(User.role).where(User.org_id == org_id, User.name == name)).scalar()
+        return None if role is None else str(role)
 
     def authenticate(self, token: str | None) -> Principal:
         """The principal a bearer token stands for; :class:`Unauthenticated` when it is bad."""
@@ -216,6 +229,13 @@ class OrganisationService:
         if principal is not None and not principal.is_platform_admin:
             visible = [g for g in visible if g["id"] in principal.groups]
         return visible
+
+
+def _designates(prefix_or_token: str) -> ColumnElement[bool]:
+    """Tokens by prefix, or the one token itself when the whole token is given."""
+    if len(prefix_or_token) > 20:
+        return ApiToken.token_hash == hash_token(prefix_or_token)
+    return ApiToken.prefix == prefix_or_token
 
 
 def require(principal: Principal, role: Role, action: str) -> None:

@@ -14,16 +14,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
-from cirx.access.organisations import hash_token, require
+from cirx.access.organisations import require
 from cirx.access.policy import Principal, Role
-from cirx.access.tables import ApiToken, User
 from cirx.access.tlp import LEVELS
 from cirx.api.deps import PlatformDep, PrincipalDep
 from cirx.api.rest_common import audit
 from cirx.errors import NotFound, PermissionDenied
-from cirx.platform import Platform
 
 router = APIRouter()
 
@@ -77,7 +74,7 @@ def create_token(body: TokenIn, platform: PlatformDep, principal: PrincipalDep) 
             raise PermissionDenied("organisation administrators issue tokens for their own organisation only")
         if body.role is Role.PLATFORM_ADMIN:
             raise PermissionDenied("only platform administrators issue platform-admin tokens")
-        if body.user and _user_role(platform, org.id, body.user) == Role.PLATFORM_ADMIN.value:
+        if body.user and platform.organisations.user_role(org.id, body.user) == Role.PLATFORM_ADMIN.value:
             raise PermissionDenied(f"user {body.user!r} is a platform administrator")
     token, details = platform.organisations.create_token(org.name, role=body.role.value, user=body.user,
                                                          expires_days=body.expires_days)
@@ -92,7 +89,7 @@ def revoke_token(prefix: Annotated[str, Path(min_length=6, description="The toke
                  platform: PlatformDep, principal: PrincipalDep) -> dict[str, Any]:
     """Revoke every active token with this prefix that the caller may revoke."""
     require(principal, Role.READER, "revoking tokens")
-    owners = _token_owners(platform, prefix)
+    owners = platform.organisations.token_owners(prefix)
     allowed = principal.is_platform_admin or all(
         user_id == principal.user_id or (principal.may(Role.ORG_ADMIN) and org_id == principal.org_id)
         for user_id, org_id in owners)
@@ -131,20 +128,3 @@ def _own_org(principal: Principal) -> int:
     if principal.org_id is None:
         raise PermissionDenied("name the organisation: this token belongs to none")
     return principal.org_id
-
-
-def _user_role(platform: Platform, org_id: int, name: str) -> str | None:
-    """The role of an existing user of an organisation, or None."""
-    with platform.engine.connect() as connection:
-        role = connection.execute(select(User.role).where(User.org_id == org_id, User.name == name)).scalar()
-    return None if role is None else str(role)
-
-
-def _token_owners(platform: Platform, prefix: str) -> list[tuple[int, int]]:
-    """``(user id, organisation id)`` of the active tokens a prefix (or a whole token) designates."""
-    condition = ApiToken.token_hash == hash_token(prefix) if len(prefix) > 20 else ApiToken.prefix == prefix
-    with platform.engine.connect() as connection:
-        rows = connection.execute(
-            select(User.id, User.org_id).join(ApiToken, ApiToken.user_id == User.id)
-            .where(condition, ApiToken.revoked_at.is_(None))).all()
-    return [(int(user_id), int(org_id)) for user_id, org_id in rows]
