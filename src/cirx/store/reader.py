@@ -14,6 +14,7 @@ from cirx.access.policy import LOCAL_ADMIN, Principal, visible_clause
 from cirx.errors import NotFound, StoreError
 from cirx.model.actor import alias_key
 from cirx.model.ids import is_identifier
+from cirx.model.stix import normalise_timestamp
 from cirx.store.schema import (
     Alias,
     ExternalId,
@@ -80,8 +81,6 @@ class StixReader:
         if version is None:
             query = query.where(StixObject.is_latest.is_(True))
         else:
-            from cirx.model.stix import normalise_timestamp
-
             query = query.where(StixObject.modified == normalise_timestamp(version))
         doc = self._scalar(query)
         if doc is None:
