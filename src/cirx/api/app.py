@@ -12,17 +12,29 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from cirx.errors import CirxError
+from cirx.errors import CirxError, Unauthenticated
 from cirx.platform import Platform
 
 TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
 
 
-def error_response(request: Request, status: int, title: str, message: str) -> JSONResponse:
-    """A JSON error in the REST or the TAXII shape, depending on the path."""
+_API_PREFIXES = ("/api", "/taxii2", "/docs", "/redoc", "/openapi", "/static")
+
+
+def is_page(request: Request) -> bool:
+    """True for the web workspace's pages (errors there are HTML pages, not JSON)."""
+    return not request.url.path.startswith(_API_PREFIXES)
+
+
+def error_response(request: Request, status: int, title: str, message: str) -> Response:
+    """An error as an HTML page (web workspace), a TAXII error body or a REST JSON error, by path."""
+    if is_page(request):
+        from cirx.web.render import error_page
+
+        return error_page(request, status, title, message)
     if request.url.path.startswith("/taxii2"):
         body: dict[str, Any] = {"title": title, "description": message, "http_status": str(status)}
         return JSONResponse(body, status_code=status, media_type=TAXII_MEDIA_TYPE, headers=_challenge(status))
@@ -42,15 +54,17 @@ def create_app(platform: Platform) -> FastAPI:
     app.state.platform = platform
 
     @app.exception_handler(CirxError)
-    async def cirx_error(request: Request, exc: CirxError) -> JSONResponse:
+    async def cirx_error(request: Request, exc: CirxError) -> Response:
+        if isinstance(exc, Unauthenticated) and is_page(request) and request.method == "GET":
+            return RedirectResponse(f"/sharing?next={request.url.path}", status_code=303)
         return error_response(request, exc.http_status, exc.title, exc.message)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         return error_response(request, exc.status_code, str(exc.detail), str(exc.detail))
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         return error_response(request, 400, "Invalid request", problems)
 
@@ -59,9 +73,10 @@ def create_app(platform: Platform) -> FastAPI:
 
 
 def _include_routers(app: FastAPI) -> None:
-    """Mount the REST API (objects, incidents, sharing; norms; attribution) and the TAXII 2.1 server."""
+    """Mount the REST API (objects, incidents, sharing; norms; attribution), TAXII 2.1 and the web workspace."""
+    from cirx import web
     from cirx.api import rest, rest_attribution, rest_norms
     from cirx.taxii import server as taxii_server
 
-    for module in (rest, taxii_server, rest_norms, rest_attribution):
+    for module in (rest, taxii_server, rest_norms, rest_attribution, web):
         module.register(app)
