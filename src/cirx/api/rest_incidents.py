@@ -16,7 +16,7 @@ from cirx.api.rest_common import IncidentFilterDep, Limit, Offset, audit
 
 router = APIRouter()
 
-StatKind = Literal["dyads", "timeline", "types", "sectors", "initiators", "receivers"]
+StatKind = Literal["dyads", "timeline", "types-by-year", "types", "sectors", "initiators", "receivers"]
 
 
 @router.get("/incidents", tags=["incidents"], summary="List incidents, newest first, with filters")

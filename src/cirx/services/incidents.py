@@ -9,7 +9,7 @@ from cirx.errors import InvalidInput, NotFound
 from cirx.model.incident import ir_properties
 from cirx.store.reader import IncidentFilter, StixReader
 
-STAT_KINDS = ("dyads", "timeline", "types", "sectors", "initiators", "receivers")
+STAT_KINDS = ("dyads", "timeline", "types-by-year", "types", "sectors", "initiators", "receivers")
 
 
 class IncidentService:
@@ -18,9 +18,10 @@ class IncidentService:
     def __init__(self, reader: StixReader) -> None:
         self._reader = reader
 
-    def list(self, where: IncidentFilter, *, limit: int = 50, offset: int = 0) -> builtins.list[dict[str, Any]]:
-        """Incidents passing the filter, newest first."""
-        return self._reader.incidents(where, limit=limit, offset=offset)
+    def list(self, where: IncidentFilter, *, limit: int = 50, offset: int = 0,
+             order: str = "newest") -> builtins.list[dict[str, Any]]:
+        """Incidents passing the filter, newest first (or ``oldest``, ``name``, ``-name``)."""
+        return self._reader.incidents(where, limit=limit, offset=offset, order=order)
 
     def count(self, where: IncidentFilter) -> int:
         """How many incidents pass the filter."""
@@ -58,6 +59,8 @@ class IncidentService:
             return self._reader.dyads(where)
         if kind == "timeline":
             return self._reader.timeline(where)
+        if kind == "types-by-year":
+            return self._reader.facet_timeline("type", where)
         facet = {"types": "type", "sectors": "sector", "initiators": "initiator",
                  "receivers": "receiver"}.get(kind)
         if facet is None:

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Engine, Select, and_, exists, func, or_, s
 from sqlalchemy.exc import DBAPIError
 
 from cirx.access.policy import LOCAL_ADMIN, Principal, visible_clause
-from cirx.errors import NotFound, StoreError
+from cirx.errors import InvalidInput, NotFound, StoreError
 from cirx.model.actor import alias_key
 from cirx.model.ids import is_identifier
 from cirx.model.stix import normalise_timestamp
@@ -41,6 +41,10 @@ class IncidentFilter:
     since: str | None = None
     until: str | None = None
     text: str | None = None
+
+
+#: The orders an incident list can take.
+INCIDENT_ORDERS = ("newest", "oldest", "name", "-name")
 
 
 class StixReader:
@@ -259,15 +263,20 @@ class StixReader:
             query = query.where(Incident.stix_id.in_(select(matches.c.stix_id)))
         return query
 
-    def incidents(self, where: IncidentFilter, *, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
-        """Incidents passing the filter, newest first."""
+    def incidents(self, where: IncidentFilter, *, limit: int = 50, offset: int = 0,
+                  order: str = "newest") -> list[dict[str, Any]]:
+        """Incidents passing the filter, in ``order``: one of :data:`INCIDENT_ORDERS` (newest first by default)."""
+        if order not in INCIDENT_ORDERS:
+            raise InvalidInput(f"unknown order {order!r}; choose one of {', '.join(INCIDENT_ORDERS)}")
         ids = self.incident_ids(where).subquery()
+        sort = {"newest": (Incident.start_date.desc(),), "oldest": (Incident.start_date.asc(),),
+                "name": (StixObject.name.asc(),), "-name": (StixObject.name.desc(),)}[order]
         query = (
             select(StixObject.doc)
             .join(ids, ids.c.stix_id == StixObject.stix_id)
             .join(Incident, Incident.stix_id == StixObject.stix_id)
             .where(StixObject.is_latest.is_(True), self._seen)
-            .order_by(Incident.start_date.desc(), StixObject.stix_id).limit(limit).offset(offset)
+            .order_by(*sort, StixObject.stix_id).limit(limit).offset(offset)
         )
         return [orjson.loads(doc) for doc in self._scalars(query)]
 
@@ -299,6 +308,21 @@ class StixReader:
             .group_by(year).order_by(year)
         )
         return [{"year": int(y), "incidents": n} for y, n in self._rows(query) if y and y.isdigit()]
+
+    def facet_timeline(self, facet: str, where: IncidentFilter) -> list[dict[str, Any]]:
+        """Incident counts per start year and value of one facet (e.g. type): ``{year, value, incidents}``."""
+        ids = self.incident_ids(where).subquery()
+        year = func.substr(Incident.start_date, 1, 4)
+        count = func.count(func.distinct(IncidentFacet.stix_id))
+        query = (
+            select(year.label("year"), IncidentFacet.value, count)
+            .join(ids, ids.c.stix_id == Incident.stix_id)
+            .join(IncidentFacet, IncidentFacet.stix_id == Incident.stix_id)
+            .where(Incident.start_date.is_not(None), IncidentFacet.facet == facet)
+            .group_by(year, IncidentFacet.value).order_by(year, IncidentFacet.value)
+        )
+        return [{"year": int(y), "value": value, "incidents": n} for y, value, n in self._rows(query)
+                if y and y.isdigit()]
 
     def facet_counts(self, facet: str, where: IncidentFilter) -> list[dict[str, Any]]:
         """Incident counts per value of one facet (type, sector, initiator...)."""
