@@ -58,6 +58,13 @@ class Settings:
         default=100 * 1024 * 1024,
         metadata={"env": "CIRX_MAX_REQUEST_BYTES", "help": "Largest request body accepted over the API, in bytes."},
     )
+    secret_key: str = field(
+        default="",
+        metadata={
+            "env": "CIRX_SECRET_KEY",
+            "help": "Fernet key that encrypts stored peer credentials; empty means a key file in the data directory.",
+        },
+    )
     fetch_base_url: str = field(
         default="",
         metadata={

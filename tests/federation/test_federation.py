@@ -98,7 +98,8 @@ def seed_a(a: Node) -> None:
 # -- end to end ------------------------------------------------------------------------------
 
 
-def test_changes_travel_the_chain_within_each_peers_tlp_ceiling(chain: tuple[Node, Node, Node]) -> None:
+def test_changes_travel_the_chain_within_each_peers_tlp_ceiling(chain: tuple[Node, Node, Node],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     a, b, c = chain
     seed_a(a)
     b.add("cert-b", [intrusion_set("green-b")], tlp="green")
@@ -146,7 +147,9 @@ def test_changes_travel_the_chain_within_each_peers_tlp_ceiling(chain: tuple[Nod
     assert {sid("amber-eu"), sid("red-for-b")} <= pushed
     assert sid("amber-home") not in pushed
     assert b.cirx.audit.events(LOCAL_ADMIN, action="pull", limit=1000)
-    # The command line syncs the same peers (from another process, as cron would).
+    # The command line syncs the same peers (from another process, as cron would), with the node's
+    # data directory, where the key that decrypts the peers' credentials lives.
+    monkeypatch.setenv("CIRX_DATA_DIR", str(b.cirx.settings.data_dir))
     by_cli = cirx_json("peer", "sync", "--db", str(b.cirx.settings.database_url))
     assert [(r["peer"], r["ok"], r["pulled"], r["pushed"]) for r in by_cli] == [("a", True, 0, 0), ("c", True, 0, 0)]
 

@@ -23,6 +23,7 @@ from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cirx.access.secrets import SecretBox
 from cirx.access.tables import ObjectAudience
 from cirx.access.tlp import at_most, level_of, parse_level, with_level
 from cirx.errors import CirxError, InvalidInput, NotFound
@@ -127,7 +128,7 @@ class PeerService:
             organisations.group_id(group)  # NotFound for an unknown group
         row = {
             "name": name, "api_root": api_root.rstrip("/") + "/", "collection_id": collection_id.strip(),
-            "token": token or None, "org_id": record.id, "direction": direction, "max_tlp": level,
+            "token": SecretBox(self._platform.settings).seal(token), "org_id": record.id, "direction": direction, "max_tlp": level,
             "groups": json.dumps(group_names), "pull_cursor": None, "push_cursor": 0,
             "last_sync_at": None, "last_error": None, "created_at": now_timestamp(),
         }

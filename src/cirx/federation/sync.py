@@ -31,6 +31,7 @@ from sqlalchemy import Engine, update
 from taxii2client.v21 import Collection
 
 from cirx.access.policy import Principal
+from cirx.access.secrets import SecretBox
 from cirx.errors import CirxError, StoreError
 from cirx.federation.tables import Peer
 from cirx.ingest.report import ImportReport
@@ -147,7 +148,8 @@ class PeerSync:
         self._headers: dict[str, str] = {}
         self._principal = Principal(org_id=peer.org_id, authenticated=True, peer=True)
         url = peer.api_root.rstrip("/") + f"/collections/{peer.collection_id}/"
-        self._collection = Collection(url, auth=BearerAuth(peer.token) if peer.token else None)
+        token = SecretBox(platform.settings).open(peer.token)
+        self._collection = Collection(url, auth=BearerAuth(token) if token else None)
         session: requests.Session = self._collection._conn.session
         adapter = _TimeoutAdapter(options.request_timeout)
         session.mount("http://", adapter)

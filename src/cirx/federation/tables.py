@@ -15,7 +15,7 @@ class Peer(Base):
     list of sharing-group names) the sharing groups whose AMBER objects may go to
     it.  ``pull_cursor`` is the peer's last ``X-TAXII-Date-Added-Last`` seen;
     ``push_cursor`` the last local ``added_seq`` pushed.  ``token`` is the secret
-    this node presents to the peer (the peer stores only its hash).
+    this node presents to the peer, encrypted (:mod:`cirx.access.secrets`); the peer stores only its hash.
     """
 
     __tablename__ = "peers"
