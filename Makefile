@@ -4,7 +4,11 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck install bench clean
+CHROMIUM ?= /usr/bin/chromium
+# apt-get as root, else through sudo when there is one.
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || { command -v sudo >/dev/null && echo sudo; })
+
+.PHONY: demo test lint typecheck install browser bench bench-web clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,13 +18,25 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Main job: set up, load the offline knowledge base into the default SQLite store, print a summary.
+## Main job: set up, load the offline knowledge base into the default SQLite store, serve the workspace.
 demo: $(STAMP)
 	$(BIN)/cirx init
+	@echo "cirx: the workspace opens on http://127.0.0.1:8000 (Ctrl-C stops the server)"
+	$(BIN)/cirx serve --anonymous-read
 
-## Whole test suite: lint, type check, tests (PostgreSQL tests required when CI=true).
-test: $(STAMP) lint typecheck
-	$(BIN)/python -m pytest -n 2 -q
+## Debian's Chromium for the browser tests (Playwright drives it; its own browsers are never downloaded).
+## Outside CI a failed install only warns: the browser tests then skip, saying why.
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  echo "installing Debian's Chromium for the browser tests"; \
+	  { $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium chromium-driver; } \
+	  || { [ "$$CI" != true ] && echo "warning: could not install Chromium; the browser tests will skip"; }; \
+	fi
+
+## Whole test suite: lint, type check, tests (PostgreSQL and browser tests required when CI=true).
+## --dist loadgroup keeps the browser tests on one worker: one live server, one Chromium.
+test: $(STAMP) browser lint typecheck
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -31,5 +47,9 @@ typecheck: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 
+## Page load of the workspace (server time, paint, 20 users) on the EuRepoC-loaded store.
+bench-web: $(STAMP) browser
+	$(BIN)/python bench/web.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts
