@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tests.e2e.conftest import ContextFactory, LiveServer
 from tests.e2e.helpers import csv_links, fetch_csv, main_numbers, numeric, render_problems, shoot, visit
+from tests.web.seed import SeededWorkspace
 
 #: ICD 203's estimative terms (any one of them marks a calibrated hypothesis).
 ICD_203 = ("almost no chance", "remote", "very unlikely", "highly improbable", "unlikely", "improbable",
@@ -161,3 +162,21 @@ def test_keyboard_reaches_the_skip_link_and_the_navigation(new_context: ContextF
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     assert page.evaluate("() => document.activeElement.id") == "main"
+
+
+def test_sign_in_with_a_token_and_out(new_context: ContextFactory, e2e_seed: SeededWorkspace) -> None:
+    page = new_context("anonymous").new_page()
+    visit(page, "/sharing")
+    assert "Signed in" not in page.locator("header.site").inner_text()
+    form = page.locator("main form:has(input[name=token])")
+    form.locator("input[name=token]").fill(e2e_seed.outsider_token)
+    with page.expect_navigation(wait_until="load"):
+        form.locator("button[type=submit], input[type=submit]").first.click()
+    assert render_problems(page) == []
+    assert "CERT-PT" in page.locator("header.site").inner_text(), "signing in with CERT-PT's token did not take"
+    cookie = next(c for c in page.context.cookies() if c["name"] == "cirx_session")
+    assert cookie["httpOnly"], "the session cookie is readable by scripts"
+    assert cookie["value"] != e2e_seed.outsider_token, "the cookie should hold a session token, not the API token"
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("button", name=re.compile("sign out", re.IGNORECASE)).click()
+    assert "CERT-PT" not in page.locator("header.site").inner_text()
