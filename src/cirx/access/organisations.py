@@ -2,11 +2,14 @@
 
 Tokens are random 256-bit secrets shown once; only their SHA-256 is stored,
 with a short prefix so that a user can tell them apart and revoke one.
+Users who sign in to the web workspace with a password have a salted scrypt
+hash of it (never the password); signing in issues a short-lived session token.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +27,14 @@ from cirx.model.countries import to_iso2
 from cirx.model.ids import deterministic_id, now_timestamp, stix_timestamp
 
 TOKEN_PREFIX = "cirx_"
+#: How long a web session (a token issued at sign-in) lasts.
+SESSION_HOURS = 12
+#: The shortest password accepted.
+MIN_PASSWORD_LENGTH = 12
+#: The one answer to a failed sign-in, whichever of organisation, user or password was wrong.
+SIGN_IN_FAILED = "sign-in failed: the organisation, user name or password is wrong"
+# scrypt cost: N=2^14, r=8, p=1 (16 MiB, tens of milliseconds): OWASP's minimum for scrypt.
+_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2 ** 14, 8, 1
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,41 @@ class OrganisationRecord:
 def hash_token(token: str) -> str:
     """The stored form of a token."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def hash_password(password: str, *, salt: bytes | None = None) -> str:
+    """The stored form of a password: ``scrypt$N$r$p$SALT$HASH`` with a random 16-byte salt."""
+    salt = salt if salt is not None else secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=32)
+    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${salt.hex()}${digest.hex()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """Whether ``password`` matches a stored hash (compared in constant time)."""
+    try:
+        scheme, n, r, p, salt, expected = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        digest = hashlib.scrypt(password.encode("utf-8"), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
+                                dklen=len(expected) // 2, maxmem=128 * int(n) * int(r) * 2)
+    except ValueError:
+        return False
+    return hmac.compare_digest(digest.hex(), expected)
+
+
+# Checked when the organisation or user does not exist, so that a wrong name takes as long as a wrong password.
+_DUMMY_HASH = hash_password("not a password", salt=bytes(16))
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    """A user as the sharing page shows it."""
+
+    id: int
+    org_id: int
+    name: str
+    role: str
+    has_password: bool
 
 
 class OrganisationService:
@@ -111,10 +157,7 @@ class OrganisationService:
         The token is returned once and never stored: keep it.
         """
         org = self.get(org_name)
-        try:
-            role_value = Role(role)
-        except ValueError as exc:
-            raise InvalidInput(f"unknown role {role!r}; choose one of {', '.join(r.value for r in Role)}") from exc
+        role_value = _role(role)
         user_name = user or f"{role_value.value}@{org.name}"
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         now = datetime.now(UTC)
@@ -158,6 +201,73 @@ class OrganisationService:
         with self._engine.connect() as connection:
             role = connection.execute(select(User.role).where(User.org_id == org_id, User.name == name)).scalar()
         return None if role is None else str(role)
+
+    def user(self, user_id: int) -> UserRecord:
+        """One user by id."""
+        with self._engine.connect() as connection:
+            row = connection.execute(select(User.id, User.org_id, User.name, User.role, User.password_hash)
+                                     .where(User.id == user_id)).first()
+        if row is None:
+            raise NotFound(f"no user {user_id}")
+        return UserRecord(id=row.id, org_id=row.org_id, name=row.name, role=row.role,
+                          has_password=row.password_hash is not None)
+
+    def set_password(self, org_name: str, user: str, password: str, *, role: str | None = None) -> UserRecord:
+        """Set a user's password (the user is created, as ``role`` or reader, when new); only its hash is kept."""
+        org = self.get(org_name)
+        if not user.strip():
+            raise InvalidInput("user: a user name is needed")
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise InvalidInput(f"password: at least {MIN_PASSWORD_LENGTH} characters are needed")
+        role_value = _role(role) if role else None
+        hashed = hash_password(password)
+        now = now_timestamp()
+        with self._engine.begin() as connection:
+            user_id = connection.execute(
+                select(User.id).where(User.org_id == org.id, User.name == user)).scalar()
+            if user_id is None:
+                user_id = connection.execute(insert(User).values(
+                    org_id=org.id, name=user, role=(role_value or Role.READER).value, created_at=now,
+                    password_hash=hashed)).inserted_primary_key[0]  # type: ignore[index]
+            else:
+                values: dict[str, Any] = {"password_hash": hashed}
+                if role_value:
+                    values["role"] = role_value.value
+                connection.execute(update(User).where(User.id == user_id).values(**values))
+        return self.user(int(user_id))
+
+    def check_password(self, org_name: str, user: str, password: str) -> UserRecord:
+        """The user whose password this is; :class:`Unauthenticated` with one message whatever was wrong."""
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                select(User.id, User.password_hash).join(Organisation, Organisation.id == User.org_id)
+                .where(Organisation.name == org_name, User.name == user)).first()
+        stored = row.password_hash if row is not None and row.password_hash else None
+        matches = verify_password(password, stored or _DUMMY_HASH)
+        if row is None or stored is None or not matches:
+            raise Unauthenticated(SIGN_IN_FAILED)
+        return self.user(int(row.id))
+
+    def issue_session(self, user_id: int, *, hours: int = SESSION_HOURS) -> tuple[str, str]:
+        """A short-lived token for a signed-in user: returns (token, expiry); only its hash is stored."""
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        now = datetime.now(UTC)
+        expires = stix_timestamp(now + timedelta(hours=hours))
+        with self._engine.begin() as connection:
+            connection.execute(insert(ApiToken).values(
+                user_id=user_id, token_hash=hash_token(token), prefix=token[:12],
+                created_at=stix_timestamp(now), expires_at=expires, revoked_at=None))
+        return token, expires
+
+    def set_default_tlp(self, org_id: int, tlp: str) -> OrganisationRecord:
+        """Change the marking an organisation's imports get when none is given."""
+        level = parse_level(tlp)
+        with self._engine.begin() as connection:
+            result = connection.execute(update(Organisation).where(Organisation.id == org_id)
+                                        .values(default_tlp=level))
+        if not result.rowcount:
+            raise NotFound(f"no organisation {org_id}")
+        return self.get(org_id)
 
     def authenticate(self, token: str | None) -> Principal:
         """The principal a bearer token stands for; :class:`Unauthenticated` when it is bad."""
@@ -244,6 +354,13 @@ def require(principal: Principal, role: Role, action: str) -> None:
         raise Unauthenticated(f"{action} needs a token")
     if not principal.may(role):
         raise PermissionDenied(f"{action} needs the {role.value} role")
+
+
+def _role(role: str) -> Role:
+    try:
+        return Role(role)
+    except ValueError as exc:
+        raise InvalidInput(f"unknown role {role!r}; choose one of {', '.join(r.value for r in Role)}") from exc
 
 
 def _record(row: Any) -> OrganisationRecord:

@@ -34,6 +34,8 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[str] = mapped_column(String(32))
+    # ``scrypt$N$r$p$SALT$HASH`` (hex) for users who sign in with a password; None: tokens only.
+    password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
 
 
 class ApiToken(Base):

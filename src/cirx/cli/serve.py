@@ -1,4 +1,4 @@
-"""``cirx serve``: the web application (REST API, OpenAPI docs, TAXII) under uvicorn."""
+"""``cirx serve``: the web workspace, the REST API (OpenAPI docs) and TAXII 2.1, under uvicorn."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from typing import Annotated
 
 import typer
 
-from cirx.cli.common import DbOption, errors, handles_errors, platform
+from cirx.cli.common import DbOption, errors, handles_errors
+from cirx.config import Settings
+from cirx.platform import Platform
 
 
 @handles_errors
@@ -14,12 +16,20 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0 for every interface).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port to listen on.")] = 8000,
     db: DbOption = None,
+    anonymous_read: Annotated[bool | None, typer.Option(
+        "--anonymous-read/--no-anonymous-read",
+        help="Let visitors without a token or session read TLP:CLEAR data (default: CIRX_ANONYMOUS_READ, off).",
+    )] = None,
 ) -> None:
-    """Serve the REST API (/api, docs at /docs) and TAXII 2.1 over HTTP with uvicorn."""
+    """Serve the web workspace (/), the REST API (/api, docs at /docs) and TAXII 2.1 (/taxii2/) with uvicorn."""
     import uvicorn
 
     from cirx.api.app import create_app
 
-    app = create_app(platform(db))
-    errors.print(f"cirx: serving http://{host}:{port}/api (OpenAPI docs at /docs)", highlight=False)
+    settings = Settings.from_env(database_url=db, anonymous_read=anonymous_read)
+    app = create_app(Platform(settings).init())
+    address = f"[{host}]" if ":" in host else host
+    errors.print(f"cirx: serving the workspace at http://{address}:{port}/ "
+                 f"(REST API at /api, docs at /docs, TAXII 2.1 at /taxii2/); anonymous reads of TLP:CLEAR "
+                 f"{'on' if settings.anonymous_read else 'off: sign in at /sharing'}", highlight=False)
     uvicorn.run(app, host=host, port=port)

@@ -1,5 +1,8 @@
 """``cirx org``, ``cirx token``, ``cirx group`` and ``cirx audit``: the sharing layer from the command line.
 
+``cirx org password ORG USER`` sets the password a user signs in to the web
+workspace with (prompted twice with hidden input, or ``--password-stdin``).
+
 The command line acts as the local platform administrator: it creates
 organisations, issues and revokes tokens, manages sharing groups and reads the
 whole audit trail (:mod:`cirx.access.organisations`, :mod:`cirx.access.audit`).
@@ -7,6 +10,7 @@ whole audit trail (:mod:`cirx.access.organisations`, :mod:`cirx.access.audit`).
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -55,6 +59,26 @@ def list_orgs(db: DbOption = None, as_json: JsonOption = False) -> None:
     for r in records:
         table.add_row(r.name, r.country or "", r.sector or "", r.default_tlp, r.pseudonym)
     console.print(table)
+
+
+@org_app.command("password")
+@handles_errors
+def set_password(
+    org: Annotated[str, typer.Argument(help="The user's organisation.")],
+    user: Annotated[str, typer.Argument(help="User name (created when new), e.g. alice@cert.ee.")],
+    role: Annotated[str | None, typer.Option(help=f"Set the user's role: one of {ROLES} (new users: reader).")] = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin",
+                                                 help="Read the password from the first line of stdin.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Set a user's password for signing in to the web workspace (asked twice, never shown; only its hash is kept)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    record = platform(db).organisations.set_password(org, user, password, role=role)
+    console.print(f"password set for {record.name} of {org} (role {record.role}); sign in at /sharing",
+                  highlight=False)
 
 
 @token_app.command("create")

@@ -1,7 +1,9 @@
 """Drafts: what extraction found, as a STIX 2.1 bundle an analyst confirms, edits or rejects.
 
 A draft is kept outside the shared record, as a JSON file under
-``data_dir/drafts/`` (status ``draft``, ``confirmed`` or ``rejected``); only
+``data_dir/drafts/`` (status ``draft``, ``confirmed`` or ``rejected``), with
+the organisation and user that made it (``owner``; none for drafts made on the
+command line, which only the platform administrator sees on the web); only
 :meth:`DraftStore.confirm` puts it into the store, through the platform's
 importer, all of it or none of it.  The bundle holds:
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +30,13 @@ from typing import TYPE_CHECKING, Any
 
 from cirx.errors import InvalidInput, NotFound
 from cirx.model.ids import deterministic_id, now_timestamp
-from cirx.model.incident import CIRX_IDENTITY_ID, cirx_identity, extension_definition, make_incident
+from cirx.model.incident import (
+    CIRX_IDENTITY_ID,
+    IR_EXTENSION_ID,
+    cirx_identity,
+    extension_definition,
+    make_incident,
+)
 
 if TYPE_CHECKING:
     from cirx.extract.service import Extraction
@@ -160,11 +169,16 @@ class DraftStore:
             raise NotFound(f"no draft {draft_id}")
         return path
 
-    def create(self, extraction: Extraction, bundle: dict[str, Any]) -> dict[str, Any]:
-        """Save a new draft; returns it (with its id)."""
-        draft_id = hashlib.sha256(f"{bundle['id']}|{now_timestamp()}".encode()).hexdigest()[:12]
+    def create(self, extraction: Extraction, bundle: dict[str, Any], *,
+               owner: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Save a new draft; returns it (with its id).
+
+        ``owner`` is ``{"org_id", "org", "user_id", "user"}`` of whoever made it on the web.
+        """
+        draft_id = hashlib.sha256(f"{bundle['id']}|{now_timestamp()}|{secrets.token_hex(4)}".encode()).hexdigest()[:12]
         draft = {"id": draft_id, "status": "draft", "created": now_timestamp(),
-                 "source": extraction.document.source, "bundle": bundle, "extraction": extraction.as_dict()}
+                 "source": extraction.document.source, "bundle": bundle, "extraction": extraction.as_dict(),
+                 "owner": owner}
         self.folder.mkdir(parents=True, exist_ok=True)
         (self.folder / f"{draft_id}.json").write_text(json.dumps(draft, indent=1, ensure_ascii=False), "utf-8")
         return draft
@@ -173,12 +187,17 @@ class DraftStore:
         """One draft."""
         return dict(json.loads(self._path(draft_id).read_text("utf-8")))
 
-    def entries(self) -> list[dict[str, Any]]:
-        """Every draft, newest first (without bundles)."""
+    def entries(self, owner_org: int | None = None) -> list[dict[str, Any]]:
+        """Every draft (or those of organisation ``owner_org``), newest first (without bundles)."""
         if not self.folder.is_dir():
             return []
         drafts = [json.loads(p.read_text("utf-8")) for p in self.folder.glob("*.json")]
+        if owner_org is not None:
+            drafts = [d for d in drafts if owner_org_of(d) == owner_org]
         return [{k: d[k] for k in ("id", "status", "created", "source")} | {"objects": len(d["bundle"]["objects"])}
+                | {"owner": d.get("owner"), "name": draft_incident(d).get("name"),
+                   "techniques": len(d["extraction"]["techniques"]), "indicators": len(d["extraction"]["indicators"]),
+                   "incident_id": d.get("incident_id")}
                 for d in sorted(drafts, key=lambda d: d["created"], reverse=True)]
 
     def save(self, draft: dict[str, Any]) -> None:
@@ -207,6 +226,57 @@ class DraftStore:
         self.save(draft)
         return draft
 
+    def revise(self, draft_id: str, *, remove: Sequence[str] = (), name: str | None = None,
+               description: str | None = None, receiver_countries: Sequence[str] | None = None,
+               initiator_countries: Sequence[str] | None = None) -> dict[str, Any]:
+        """Edit a pending draft as the review desk does: drop found items, change the incident's fields.
+
+        ``remove`` names techniques (ATT&CK id), indicators (value), entities (id or text) or
+        bundle objects (STIX id); what was found and the bundle both lose them.
+        """
+        draft = self._pending(draft_id)
+        found = draft["extraction"]
+        gone_ids: set[str] = set()
+        for item in remove:
+            matched = {o["id"] for o in draft["bundle"]["objects"] if _matches(o, item)}
+            before = (len(found["techniques"]), len(found["indicators"]), len(found["entities"]))
+            found["techniques"] = [t for t in found["techniques"] if t["id"] != item]
+            found["indicators"] = [i for i in found["indicators"] if i["value"] != item]
+            found["entities"] = [e for e in found["entities"] if item not in (e.get("id"), e.get("text"))]
+            if not matched and before == (len(found["techniques"]), len(found["indicators"]), len(found["entities"])):
+                raise NotFound(f"draft {draft_id} has nothing that {item!r} names")
+            gone_ids |= matched
+        objects = [o for o in draft["bundle"]["objects"] if o["id"] not in gone_ids
+                   and o.get("source_ref") not in gone_ids and o.get("target_ref") not in gone_ids]
+        for obj in objects:
+            if obj.get("type") == "report":
+                obj["object_refs"] = [ref for ref in obj["object_refs"] if ref not in gone_ids]
+        incident = next(o for o in objects if o.get("type") == "incident")
+        ir = _ir(incident)
+        for key, kind in (("actors", "group"), ("sectors", "sector")):
+            if key in ir:
+                kept = {str(e.get("id") or e.get("text")) for e in found["entities"] if e["type"] == kind} | \
+                       {str(e.get("text")) for e in found["entities"] if e["type"] == kind}
+                ir[key] = [v for v in ir[key] if v in kept]
+        original = ir.get("original_values", {}).get(SOURCE)
+        if original is not None:
+            original["techniques"] = [t["id"] for t in found["techniques"]]
+        if name is not None:
+            if not name.strip():
+                raise InvalidInput("name: an incident needs a name")
+            incident["name"] = name.strip()
+        if description is not None:
+            incident["description"] = description.strip()
+        for key, values in (("receiver_countries", receiver_countries), ("initiator_countries", initiator_countries)):
+            if values is not None:
+                ir[key] = list(dict.fromkeys(values))
+        for key in ("actors", "sectors", "receiver_countries", "initiator_countries"):
+            if key in ir and not ir[key]:
+                del ir[key]
+        draft["bundle"]["objects"] = objects
+        self.save(draft)
+        return draft
+
     def _pending(self, draft_id: str) -> dict[str, Any]:
         draft = self.get(draft_id)
         if draft["status"] != "draft":
@@ -220,6 +290,25 @@ class DraftStore:
         draft[status] = now_timestamp()
         self.save(draft)
         return draft
+
+
+def owner_org_of(draft: dict[str, Any]) -> int | None:
+    """The id of the organisation a draft belongs to (None: made on the command line)."""
+    owner = draft.get("owner") or {}
+    org_id = owner.get("org_id")
+    return int(org_id) if org_id is not None else None
+
+
+def draft_incident(draft: dict[str, Any]) -> dict[str, Any]:
+    """The incident a draft would create."""
+    return next((o for o in draft["bundle"]["objects"] if o.get("type") == "incident"), {})
+
+
+def _ir(incident: dict[str, Any]) -> dict[str, Any]:
+    """The incident's international-relations extension properties (edited in place)."""
+    extension: dict[str, Any] = incident.setdefault("extensions", {}).setdefault(
+        IR_EXTENSION_ID, {"extension_type": "property-extension"})
+    return extension
 
 
 def _matches(obj: dict[str, Any], item: str) -> bool:

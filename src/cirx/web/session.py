@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.responses import Response
 
 from cirx.access.policy import Principal
 from cirx.api.deps import get_platform
@@ -21,6 +22,8 @@ from cirx.platform import Platform
 from cirx.services.workspace import Workspace
 
 SESSION_COOKIE = "cirx_session"
+#: How long the browser keeps the session cookie (the session token expires at the same time).
+SESSION_SECONDS = 12 * 3600
 
 
 def web_principal(request: Request, platform: Annotated[Platform, Depends(get_platform)]) -> Principal:
@@ -40,6 +43,33 @@ def web_principal(request: Request, platform: Annotated[Platform, Depends(get_pl
     return principal
 
 
+def optional_principal(request: Request, platform: Annotated[Platform, Depends(get_platform)]) -> Principal | None:
+    """The caller as :func:`web_principal` finds it, or None where that would refuse (the sign-in page)."""
+    try:
+        return web_principal(request, platform)
+    except Unauthenticated:
+        request.state.principal = None
+        request.state.signed_in_as = None
+        return None
+
+
+def session_token(request: Request) -> str | None:
+    """The token the session cookie holds, if any."""
+    return request.cookies.get(SESSION_COOKIE) or None
+
+
+def set_session_cookie(request: Request, response: Response, token: str) -> None:
+    """Keep ``token`` in the session cookie: HttpOnly, SameSite=Strict, Secure over https, for the whole site."""
+    response.set_cookie(SESSION_COOKIE, token, max_age=SESSION_SECONDS, path="/", httponly=True,
+                        samesite="strict", secure=request.url.scheme == "https")
+
+
+def clear_session_cookie(request: Request, response: Response) -> None:
+    """Remove the session cookie."""
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict",
+                           secure=request.url.scheme == "https")
+
+
 def _label(platform: Platform, principal: Principal) -> str | None:
     """``user (organisation)`` for the header, or None for the anonymous caller."""
     if not principal.authenticated or principal.org_id is None:
@@ -55,4 +85,5 @@ def web_workspace(platform: Annotated[Platform, Depends(get_platform)],
 
 
 WebPrincipalDep = Annotated[Principal, Depends(web_principal)]
+OptionalPrincipalDep = Annotated[Principal | None, Depends(optional_principal)]
 WebWorkspaceDep = Annotated[Workspace, Depends(web_workspace)]
