@@ -81,7 +81,7 @@ def test_parse_world_groups_several_paths_per_country() -> None:
 def test_world_map_from_the_package() -> None:
     world = geo.world()
     assert len(world.shapes) >= 180
-    for code in ("RU", "UA", "US", "CN", "IS", "GL", "SG", "EE", "PT"):
+    for code in ("RU", "UA", "US", "CN", "IS", "GL", "SG", "EE", "PT", "QA", "KW", "BH"):
         shape = world.shapes[code]
         x0, y0, x1, y1 = shape.bbox
         assert x0 <= shape.centroid[0] <= x1 and y0 <= shape.centroid[1] <= y1, code
@@ -104,6 +104,9 @@ def test_choropleth_and_flows_markup() -> None:
     figure = str(geo.choropleth("m", "Test map", {"RU": 5, "UA": 1, "XX": 2}, csv_url="/?csv=m"))
     assert 'aria-label="Ukraine: 1 incidents"' in figure and 'href="/countries/UA"' in figure
     assert 'aria-label="France: 0 incidents" tabindex="-1"' in figure  # no count: clickable, not a tab stop
+    assert '<a href="/countries/RU" aria-label="Russian Federation: 5 incidents"><title>' in figure  # a tab stop
+    assert 'class="skip-map" href="#m-after"' in figure and 'id="m-after"' in figure
+    assert 'aria-label="Qatar: 0 incidents"' in figure  # absent from the package, placed as a dot
     assert "XX (2)" in figure  # a code the map cannot draw is named beside it
     assert 'href="/?csv=m"' in figure and "The map as a table" in figure
     flows = geo.drawable_flows([{"initiator": "RU", "receiver": "UA", "incidents": 4},

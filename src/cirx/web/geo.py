@@ -11,11 +11,18 @@ keeps the inline geometry near a sixth of the original's size.
 
 A page draws the shapes once, as ``<defs>`` of its first map; every map of the
 page then places each country with ``<use>``, filled by its count, inside a
-link to ``/countries/{iso2}`` with a ``<title>`` naming the country and count.
+link to ``/countries/{iso2}`` with a ``<title>`` naming the country and count
+(countries with a count are tab stops; a skip link passes them).
+
+The package draws very small states as marker circles and a few not at all: a
+country whose outline vanishes at this scale becomes a dot, Qatar (absent from
+the package) is placed as a dot beside Bahrain (:data:`PLACED`), and any other
+code with a count that the map cannot draw is named under it.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import xml.etree.ElementTree as ET
@@ -33,6 +40,8 @@ from cirx.web.charts import SEQUENTIAL, figure
 SCALE = 0.5
 #: A vertex closer than this (in scaled units) to the previous one kept is dropped.
 TOLERANCE = 1.0
+#: A curve whose control polygon is longer than this (in the package's units) is sampled at its quarters.
+CURVE_SAMPLING = 20.0
 #: Rings smaller than this area (scaled units squared) are dropped, except a country's largest.
 MIN_AREA = 1.5
 #: The radius of the dot that stands for a country too small to draw at this scale.
@@ -51,6 +60,10 @@ _TOKENS = re.compile(r"[MmLlHhVvCcSsQqTtAaZz]|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+
 _ARITY = {"m": 2, "l": 2, "h": 1, "v": 1, "c": 6, "s": 4, "q": 4, "t": 2, "a": 7, "z": 0}
 
 Point = tuple[float, float]
+
+#: Countries the package does not draw, placed as a dot (scaled units) estimated from a neighbour: Qatar lies
+#: 0.7 degrees east and 0.8 south of Bahrain, whose marker circle is centred at (787.8, 228.2).
+PLACED: dict[str, Point] = {"QA": (791.5, 233.0)}
 
 
 @dataclass(frozen=True)
@@ -73,49 +86,77 @@ class WorldMap:
     shapes: Mapping[str, Shape]
 
 
+def _bezier(points: Sequence[Point], t: float) -> Point:
+    """A point of a quadratic or cubic Bézier curve (de Casteljau)."""
+    work = list(points)
+    while len(work) > 1:
+        work = [((1 - t) * a[0] + t * b[0], (1 - t) * a[1] + t * b[1]) for a, b in itertools.pairwise(work)]
+    return work[0]
+
+
 def rings(d: str) -> list[list[Point]]:
-    """The closed rings of an SVG path as polygons (curves replaced by their end points), absolute."""
+    """The rings of an SVG path as absolute polygons: lines kept, curves by their end points (and, for a curve
+    longer than :data:`CURVE_SAMPLING`, three points between, so that round shapes stay round)."""
     tokens = _TOKENS.findall(d)
     found: list[list[Point]] = []
     ring: list[Point] = []
     x = y = 0.0
-    command = ""
+    control: Point | None = None  # the last curve's second control point (for s and t)
+    command = previous = ""
     i = 0
     while i < len(tokens):
-        token = tokens[i]
-        if token.isalpha():
-            command = token
+        if tokens[i].isalpha():
+            command = tokens[i]
             i += 1
             if command in "zZ":
                 if len(ring) > 2:
                     found.append(ring)
                 if ring:
                     x, y = ring[0]
-                ring = []
+                ring, previous = [], "z"
                 continue
         elif not command:
             raise ValueError(f"path data starts with a number: {d[:40]!r}")
         kind = command.lower()
         count = _ARITY[kind]
-        values = [float(t) for t in tokens[i:i + count]]
-        if len(values) < count or any(t.isalpha() for t in tokens[i:i + count]):
+        chunk = tokens[i:i + count]
+        if len(chunk) < count or any(t.isalpha() for t in chunk):
             raise ValueError(f"path command {command!r} lacks numbers: {d[:40]!r}")
+        values = [float(t) for t in chunk]
         i += count
-        relative = command.islower()
+        ox, oy = (x, y) if command.islower() else (0.0, 0.0)
+        pairs = [(ox + values[j], oy + values[j + 1]) for j in range(0, count - 1, 2)] if kind not in "hv" else []
+        start = (x, y)
         if kind == "h":
-            x = x + values[0] if relative else values[0]
+            x = ox + values[0] if command.islower() else values[0]
         elif kind == "v":
-            y = y + values[0] if relative else values[0]
+            y = oy + values[0] if command.islower() else values[0]
+        elif kind == "a":
+            x, y = ox + values[5], oy + values[6]
         else:
-            ex, ey = values[-2], values[-1]
-            x, y = (x + ex, y + ey) if relative else (ex, ey)
+            x, y = pairs[-1]
         if kind == "m":
             if len(ring) > 2:
                 found.append(ring)
             ring = [(x, y)]
-            command = "l" if relative else "L"  # further pairs after a move are lines
-        else:
-            ring.append((x, y))
+            command = "l" if command.islower() else "L"  # further pairs after a move are lines
+            previous = "m"
+            continue
+        curve: list[Point] = []
+        if kind in "cs":
+            first = pairs[0] if kind == "c" else (
+                (2 * start[0] - control[0], 2 * start[1] - control[1]) if control and previous in "cs" else start)
+            curve = [start, first, *pairs[-2:]] if kind == "s" else [start, *pairs]
+        elif kind in "qt":
+            middle = pairs[0] if kind == "q" else (
+                (2 * start[0] - control[0], 2 * start[1] - control[1]) if control and previous in "qt" else start)
+            curve = [start, middle, (x, y)]
+        if curve:
+            if sum(math.dist(a, b) for a, b in itertools.pairwise(curve)) > CURVE_SAMPLING:
+                ring.extend(_bezier(curve, t) for t in (0.25, 0.5, 0.75))
+            control = curve[-2]
+        ring.append((x, y))
+        previous = kind
     if len(ring) > 2:
         found.append(ring)
     return found
@@ -166,6 +207,13 @@ def path_data(polygons: Sequence[Sequence[tuple[int, int]]]) -> str:
     return "".join(parts)
 
 
+def _name(iso2: str) -> str:
+    try:
+        return country_name(iso2)
+    except KeyError:
+        return iso2
+
+
 def dot(x: float, y: float, radius: float = DOT_RADIUS) -> str:
     """SVG path data of a small circle (for a country too small to draw)."""
     return f"M{x - radius:.1f} {y:.1f}a{radius} {radius} 0 1 0 {2 * radius} 0a{radius} {radius} 0 1 0 {-2 * radius} 0z"
@@ -178,11 +226,8 @@ def _shape(iso2: str, paths: Sequence[str]) -> Shape | None:
         points = thin(ring)
         if len(points) >= 3:
             polygons.append(points)
-    try:
-        name = country_name(iso2)
-    except KeyError:
-        name = iso2
-    if not polygons:  # a country too small for the map's scale: a dot at its centre
+    name = _name(iso2)
+    if not polygons or max(abs(area(p)) for p in polygons) < MIN_AREA:  # too small to see: a dot at its centre
         if not raw:
             return None
         cx, cy = centroid(max(raw, key=lambda r: abs(area(r))))
@@ -222,9 +267,16 @@ def parse_world(svg: str) -> WorldMap:
 
 @lru_cache(maxsize=1)
 def world() -> WorldMap:
-    """The world map of the installed ``pygal_maps_world`` package (read and simplified once)."""
+    """The world map of the installed ``pygal_maps_world`` package (read and simplified once), with the
+    :data:`PLACED` dots."""
     svg = (resources.files("pygal_maps_world") / "worldmap.svg").read_text(encoding="utf-8")
-    return parse_world(svg)
+    parsed = parse_world(svg)
+    shapes = dict(parsed.shapes)
+    for code, (x, y) in PLACED.items():
+        if code not in shapes:
+            shapes[code] = Shape(iso2=code, name=_name(code), path=dot(x, y), centroid=(x, y),
+                                 bbox=(x - DOT_RADIUS, y - DOT_RADIUS, x + DOT_RADIUS, y + DOT_RADIUS))
+    return WorldMap(width=parsed.width, height=parsed.height, shapes=dict(sorted(shapes.items())))
 
 
 def name_of(iso2: str) -> str:
@@ -316,9 +368,11 @@ def choropleth(chart_id: str, title: str, counts: Mapping[str, int], *, unit: st
     map of a page, off for later ones (they reuse the outlines by id).
     """
     maximum = max(counts.values(), default=0)
-    body = _open_svg(chart_id, with_shapes) + _countries(counts, maximum, unit, href) + "</svg>"
+    skip = (f'<a class="skip-map" href="#{escape(chart_id)}-after">Skip the links of the map\'s countries</a>')
+    body = (skip + _open_svg(chart_id, with_shapes) + _countries(counts, maximum, unit, href)
+            + f'</svg><span id="{escape(chart_id)}-after" tabindex="-1"></span>')
     missing = off_map(counts)
-    note = ("Not drawn on the map (too small for its shapes): " + ", ".join(
+    note = ("Not on the map (the map package has no shape for them): " + ", ".join(
         f"{name_of(c)} ({counts[c]})" for c in missing) + ".") if missing else ""
     return figure(chart_id, title, body + _count_table(chart_id, counts, unit, href), csv_url=csv_url,
                   legend=class_legend(maximum, unit), note=note)
