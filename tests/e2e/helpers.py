@@ -76,6 +76,9 @@ _RENDERED = """() => {
   const main = document.querySelector('main#main');
   if (!main) problems.push('no main#main');
   else if (main.innerText.trim().length < 20) problems.push('main is (nearly) empty');
+  for (const figure of document.querySelectorAll('figure.chart')) {
+    if (!figure.querySelector('svg, table, ol, ul, dl, .empty')) problems.push('chart draws nothing: ' + figure.id);
+  }
   const h1 = document.querySelector('h1');
   if (!h1 || !h1.innerText.trim()) problems.push('no h1 heading');
   const origin = location.origin;
@@ -123,7 +126,7 @@ def charts(page: Page) -> list[dict[str, Any]]:
     """Each chart figure: its id, caption, whether it has an SVG or table, and its CSV link."""
     return list(page.evaluate("""() => [...document.querySelectorAll('figure.chart')].map(f => ({
         id: f.id, title: (f.querySelector('figcaption') || {}).innerText || '',
-        drawn: !!f.querySelector('svg, table, .empty'),
+        drawn: !!f.querySelector('svg, table, ol, ul, dl, .empty'),
         csv: (f.querySelector('a.csv') || {}).href || null}))"""))
 
 

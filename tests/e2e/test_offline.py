@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tests.e2e.conftest import ContextFactory, LiveServer
-from tests.e2e.helpers import PAGES, render_problems, visit
+from tests.e2e.helpers import PAGES, artifacts_dir, render_problems, visit
 
 if TYPE_CHECKING:
     from playwright.sync_api import Route
@@ -40,6 +40,7 @@ def test_every_page_renders_offline(new_context: ContextFactory, live_server: Li
         found = render_problems(page)
         if found:
             problems[path] = found
+    (artifacts_dir() / "offline-requests.txt").write_text("\n".join(seen) + "\n")
     assert problems == {}, f"pages that did not render completely offline: {problems}"
     assert blocked == [], f"requests to other hosts: {blocked}"
     assert seen, "the route saw no request"
