@@ -106,6 +106,8 @@ class Rivalry:
     intensity: list[dict[str, Any]]
     responses: list[dict[str, Any]]
     escalation: dict[str, Any]
+    intensity_mean: float | None = None
+    intensity_max: float | None = None
 
     def charts(self) -> dict[str, list[dict[str, Any]]]:
         """The CSV downloads: chart name to rows."""
@@ -184,9 +186,11 @@ def rivalry_data(workspace: Workspace, repository: NormsRepository, where: Incid
     escalation = {k: found[k] for k in ("incidents", "followed", "share", "undated", "min_rank", "within_days")}
     types = [{"year": r["year"], "type": r["value"], "incidents": r["incidents"]}
              for r in incidents.stats("types-by-year", where)]
+    levels = [r.intensity for r in rows if r.intensity is not None]
     return Rivalry(initiator=a, receiver=b, incidents=[summary_row(d) for d in reversed(docs)], total=total,
                    reverse=reverse, types_by_year=types, intensity=intensity_by_year(docs), responses=responses,
-                   escalation=escalation)
+                   escalation=escalation, intensity_mean=round(sum(levels) / len(levels), 3) if levels else None,
+                   intensity_max=max(levels, default=None))
 
 
 # -- rivalry charts -----------------------------------------------------------------------
