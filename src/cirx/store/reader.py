@@ -91,6 +91,18 @@ class StixReader:
             raise NotFound(f"no object {stix_id}" + (f" at version {version}" if version else ""))
         return dict(orjson.loads(doc))
 
+    def get_many(self, stix_ids: list[str]) -> list[dict[str, Any]]:
+        """The latest versions of ``stix_ids`` in the order given; ids the principal may not see are left out."""
+        found: dict[str, dict[str, Any]] = {}
+        unique = list(dict.fromkeys(stix_ids))
+        for start in range(0, len(unique), 500):
+            query = select(StixObject.doc).where(
+                StixObject.stix_id.in_(unique[start:start + 500]), StixObject.is_latest.is_(True), self._seen)
+            for doc in self._scalars(query):
+                obj = orjson.loads(doc)
+                found[obj["id"]] = obj
+        return [found[i] for i in unique if i in found]
+
     def versions(self, stix_id: str) -> list[dict[str, Any]]:
         """Every stored version of an object, oldest first."""
         query = (select(StixObject.doc).where(StixObject.stix_id == stix_id, self._seen)

@@ -1,0 +1,67 @@
+"""A small cache for page data that is pure for one store state and one caller.
+
+Some parts of the actor and country pages (the ATT&CK matrix layout, a
+state's norms profile) are costly to compute and only change when the store
+does.  :func:`cached` keeps them per caller (the access policy decides what
+goes in, so two callers never share an entry) and per :func:`store_state`, a
+fingerprint read in one cheap query: any import, new version, change of
+audience or norms record moves it, and the stale entry is simply never asked
+for again (the cache is bounded, oldest out first).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, func, select
+
+from cirx.access.tables import ObjectAudience
+from cirx.analysis.norms.tables import CountryCapacity, NormJudgement, NormResponse
+from cirx.errors import StoreError
+from cirx.services.workspace import Workspace
+from cirx.store.schema import StixObject
+
+T = TypeVar("T")
+
+_ENTRIES = 64
+_CACHE: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_LOCK = threading.Lock()
+
+
+def store_state(engine: Engine) -> tuple[Any, ...]:
+    """A fingerprint of the store: highest row number and row count of objects, audiences and norms tables."""
+    parts: list[Any] = []
+    for table in (StixObject, ObjectAudience, NormResponse, NormJudgement, CountryCapacity):
+        parts += [select(func.max(table.pk)).scalar_subquery(), select(func.count()).select_from(table)
+                  .scalar_subquery()]
+    try:
+        with engine.connect() as connection:
+            row = connection.execute(select(*parts)).one()
+    except Exception as exc:  # a missing table or a broken connection: never serve a stale entry
+        raise StoreError(f"the store could not answer: {exc}") from exc
+    return tuple(row)
+
+
+def cached(kind: str, engine: Engine, workspace: Workspace, build: Callable[[], T], *extra: Any) -> T:
+    """``build()`` for this caller and store state, computed once and then served from memory."""
+    key = (kind, str(engine.url), id(engine), workspace.principal, store_state(engine), *extra)
+    with _LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            found: T = _CACHE[key]
+            return found
+    value = build()
+    with _LOCK:
+        _CACHE[key] = value
+        while len(_CACHE) > _ENTRIES:
+            _CACHE.popitem(last=False)
+    return value
+
+
+def clear() -> None:
+    """Forget every entry (tests)."""
+    with _LOCK:
+        _CACHE.clear()
