@@ -144,11 +144,3 @@ def test_the_outsider_never_sees_the_owners_secrets(owner: TestClient, outsider:
     guessed = desk(outsider, notes="intrusion into a ministry network", victim_countries="IS, GL")
     assert guessed.status_code == 200
     assert not any(secret in guessed.text for secret in ("Glacier", "Fjord", amber, red))
-
-
-def test_the_desk_is_fast_once_profiles_are_built(anonymous: TestClient, group_techniques: list[str]) -> None:
-    desk(anonymous, techniques=" ".join(group_techniques))
-    started = time.perf_counter()
-    for _ in range(5):
-        assert desk(anonymous, techniques=" ".join(group_techniques), victim_countries="UA").status_code == 200
-    assert (time.perf_counter() - started) / 5 < 0.3

@@ -7,8 +7,6 @@ import html
 import io
 import itertools
 import re
-import time
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -245,23 +243,3 @@ def test_owner_counts_its_own_secrets(owner: TestClient, anonymous: TestClient) 
     assert "Iceland → Greenland: 1 incidents" in html
     assert headline(owner.get("/").text, "Incidents you can see") == headline(
         anonymous.get("/").text, "Incidents you can see") + 2
-
-
-# -- speed --------------------------------------------------------------------------------------
-
-
-def server_ms(client: TestClient, url: str, runs: int = 5) -> float:
-    """The best of ``runs`` timings of a page through the test client (the server's work, no network; the best
-    run is the one least disturbed by other work on the machine)."""
-    client.get(url)
-    times: list[float] = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        assert client.get(url).status_code == 200
-        times.append((time.perf_counter() - start) * 1000)
-    return min(times)
-
-
-def test_overview_is_fast(owner: TestClient) -> None:
-    timings: dict[str, Any] = {url: server_ms(owner, url) for url in ("/", "/?by=initiator&type=data-theft")}
-    assert all(ms < 300 for ms in timings.values()), timings
