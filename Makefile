@@ -34,9 +34,9 @@ browser:
 	fi
 
 ## Whole test suite: lint, type check, tests (PostgreSQL and browser tests required when CI=true).
-## --dist loadgroup keeps the browser tests on one worker: one live server, one Chromium.
+## The browser tests start one live server and one Chromium per xdist worker.
 test: $(STAMP) browser lint typecheck
-	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+	$(BIN)/python -m pytest -n 2 -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -12,6 +12,10 @@
 
 Screenshots go to ``$CIRX_TEST_ARTIFACTS`` or ``test-artifacts/screenshots/``.  Without Chromium or
 Playwright the tests skip, saying why; under ``CI=true`` that is a failure.
+
+Under ``pytest -n 2`` each worker is its own session, so at most two servers and two browsers run.
+(``--dist loadgroup`` would keep them on one worker, but with pytest 9.2 xdist 3.8 silently ignores
+the groups: pytest-dev/pytest-xdist#1386.)
 """
 
 from __future__ import annotations
@@ -63,14 +67,6 @@ def require_browser() -> None:
         if os.environ.get("CI") == "true":
             pytest.fail(f"{problem}; CI requires the browser tests")
         pytest.skip(problem)
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Keep every browser test on one xdist worker (``--dist loadgroup``): one server, one browser."""
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.path)).parents:
-            item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
 # --- the live server -------------------------------------------------------------------------------
