@@ -8,6 +8,7 @@ the common forms of colour blindness.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -28,11 +29,15 @@ def colour(index: int) -> str:
 
 
 def shade(value: float, maximum: float) -> str:
-    """The sequential colour for ``value`` on a 0..maximum scale (zero gets the lightest)."""
+    """The sequential colour for ``value`` on a 0..maximum scale, in the bands :func:`scale_legend` prints.
+
+    Zero gets the lightest colour; band ``i`` (1-based) holds values in ``(max*(i-1)/n, max*i/n]``.
+    """
     if maximum <= 0 or value <= 0:
         return SEQUENTIAL[0]
-    step = 1 + int((len(SEQUENTIAL) - 2) * min(value, maximum) / maximum + 0.5)
-    return SEQUENTIAL[min(step, len(SEQUENTIAL) - 1)]
+    steps = len(SEQUENTIAL) - 1
+    band = max(1, math.ceil(steps * min(value, maximum) / maximum))
+    return SEQUENTIAL[band]
 
 
 def figure(chart_id: str, title: str, body: str, *, csv_url: str | None, legend: str = "",
@@ -140,12 +145,15 @@ def legend(names: Sequence[str]) -> str:
 def scale_legend(maximum: float, unit: str) -> str:
     """A legend for the sequential scale from 0 to ``maximum``."""
     steps = len(SEQUENTIAL) - 1
-    items = [f'<li><span class="swatch" style="background:{SEQUENTIAL[0]}"></span>0</li>']
+    items = [f'<li><span class="swatch" style="background:{SEQUENTIAL[0]}"></span>none</li>']
     for i in range(1, steps + 1):
-        low = maximum * (i - 1) / steps
-        high = maximum * i / steps
-        items.append(f'<li><span class="swatch" style="background:{SEQUENTIAL[i]}"></span>'
-                     f'{low:.0f}–{high:.0f}</li>')
+        low, high = maximum * (i - 1) / steps, maximum * i / steps
+        if float(maximum).is_integer():  # counts: the whole numbers the band holds
+            first, last = math.floor(low) + 1, math.floor(high)
+            band = (f"{first}" if first == last else f"{first}–{last}") if first <= last else "(none)"
+        else:
+            band = f"more than {low:.3g} up to {high:.3g}" if i > 1 else f"up to {high:.3g}"
+        items.append(f'<li><span class="swatch" style="background:{SEQUENTIAL[i]}"></span>{band}</li>')
     return f'<ul class="legend" aria-label="Legend: {escape(unit)}">{"".join(items)}</ul>'
 
 
