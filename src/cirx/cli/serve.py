@@ -25,9 +25,14 @@ def serve(
     import uvicorn
 
     from cirx.api.app import create_app
+    from cirx.extract.service import warm_up_model
 
     settings = Settings.from_env(database_url=db, anonymous_read=anonymous_read)
-    app = create_app(Platform(settings).init())
+    platform = Platform(settings).init()
+    app = create_app(platform)
+    if warm_up_model(platform) is not None:
+        errors.print("cirx: building the report-extraction model in the background (about a minute; "
+                     "`cirx extract train` builds a better one from TRAM data)", highlight=False)
     address = f"[{host}]" if ":" in host else host
     errors.print(f"cirx: serving the workspace at http://{address}:{port}/ "
                  f"(REST API at /api, docs at /docs, TAXII 2.1 at /taxii2/); anonymous reads of TLP:CLEAR "

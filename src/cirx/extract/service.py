@@ -10,6 +10,8 @@ Nothing here reaches the network.
 from __future__ import annotations
 
 import bisect
+import contextlib
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -100,25 +102,66 @@ def model_path(platform: Platform) -> Path:
     return platform.settings.data_dir / "extract" / MODEL_FILE
 
 
+_BUILDING = threading.Lock()
+_LOADED: dict[str, tuple[float, TechniqueModel]] = {}
+
+
 def load_or_build_model(platform: Platform) -> TechniqueModel:
-    """The trained model, else the default one built (once) from the store's ATT&CK data."""
+    """The saved model (kept in memory until the file changes), else the default one built once and saved.
+
+    Builds are serialised: a caller arriving while another builds waits and then gets its result.
+    """
     path = model_path(platform)
-    if path.is_file():
-        try:
-            return TechniqueModel.load(path)
-        except Exception:  # a model pickled by another scikit-learn version: build it again
-            path.unlink()
-    model = build_default_model(platform)
-    model.save(path)
-    return model
+    with _BUILDING:
+        if path.is_file():
+            stamp = path.stat().st_mtime
+            cached = _LOADED.get(str(path))
+            if cached is not None and cached[0] == stamp:
+                return cached[1]
+            try:
+                model = TechniqueModel.load(path)
+            except Exception:  # a model pickled by another scikit-learn version: build it again
+                path.unlink()
+            else:
+                _LOADED[str(path)] = (stamp, model)
+                return model
+        model = build_default_model(platform)
+        model.save(path)
+        _LOADED[str(path)] = (path.stat().st_mtime, model)
+        return model
+
+
+def warm_up_model(platform: Platform) -> threading.Thread | None:
+    """Build the default technique model in the background when none is saved yet (as ``cirx serve`` starts).
+
+    Returns the thread, or None when a model is already saved; a store without ATT&CK data is left as it is.
+    """
+    if model_path(platform).is_file():
+        return None
+
+    def build() -> None:
+        # Without ATT&CK techniques there is nothing to build: the review desk says so on upload.
+        with contextlib.suppress(NotFound):
+            load_or_build_model(platform)
+
+    thread = threading.Thread(target=build, name="cirx-technique-model", daemon=True)
+    thread.start()
+    return thread
 
 
 def build_default_model(platform: Platform) -> TechniqueModel:
-    """Train on the store's ATT&CK techniques, procedure examples and group/software descriptions."""
-    examples, names = attack_examples(platform.reader.iter_latest(_ATTACK_TYPES, include_revoked=False))
+    """Train on the store's TLP:CLEAR ATT&CK techniques, procedure examples and group/software descriptions.
+
+    The model is shared by every user of the platform, so it learns only from what everyone may see.
+    """
+    from cirx.access.policy import ANONYMOUS
+    from cirx.store.reader import StixReader
+
+    public = StixReader(platform.init().engine, ANONYMOUS, anonymous_read=True)
+    examples, names = attack_examples(public.iter_latest(_ATTACK_TYPES, include_revoked=False))
     if not names:
         raise NotFound("the store has no ATT&CK techniques: run 'cirx init' (or import the ATT&CK bundle)")
     # Without annotated reports there are few negatives: a stricter threshold keeps precision.
     model = TechniqueModel.train(examples, names, min_examples=1, threshold=STORE_ONLY_THRESHOLD)
-    model.info["source"] = "store (ATT&CK)"
+    model.info["source"] = "store (ATT&CK, TLP:CLEAR)"
     return model

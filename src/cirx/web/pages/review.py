@@ -33,14 +33,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from cirx.access.organisations import require
-from cirx.access.policy import ANONYMOUS, Principal, Role
+from cirx.access.policy import Principal, Role
 from cirx.api.deps import PlatformDep
 from cirx.errors import CirxError, InvalidInput, NotFound, PayloadTooLarge, PermissionDenied, Unauthenticated
 from cirx.extract.draft import DraftStore, build_bundle, draft_incident, owner_org_of
 from cirx.extract.entities import build_gazetteer
 from cirx.extract.gazetteer import Gazetteer
-from cirx.extract.service import _ATTACK_TYPES, _NAME_TYPES, STORE_ONLY_THRESHOLD, Extractor, model_path
-from cirx.extract.techniques import TechniqueModel, attack_examples
+from cirx.extract.service import _NAME_TYPES, Extractor, load_or_build_model, model_path
+from cirx.extract.techniques import TechniqueModel
 from cirx.extract.text import read_bytes
 from cirx.model.countries import to_iso2
 from cirx.model.incident import CIRX_IDENTITY_ID, IR_EXTENSION_ID, ir_properties
@@ -53,8 +53,6 @@ from cirx.web.session import WebPrincipalDep, WebWorkspaceDep
 router = APIRouter(include_in_schema=False)
 
 FORMATS = ("text", "html", "markdown", "pdf")
-_MODEL_LOCK = threading.Lock()
-_MODELS: dict[str, tuple[float, TechniqueModel]] = {}
 _GAZETTEERS: OrderedDict[tuple[Any, ...], Gazetteer] = OrderedDict()
 _GAZETTEER_LOCK = threading.Lock()
 
@@ -229,29 +227,7 @@ def _make_draft(platform: Platform, principal: Principal, workspace: Workspace, 
 
 def technique_model(platform: Platform) -> TechniqueModel:
     """The platform's technique model: the saved one, else trained once from the store's TLP:CLEAR ATT&CK data."""
-    path = model_path(platform)
-    with _MODEL_LOCK:
-        if path.is_file():
-            stamp = path.stat().st_mtime
-            cached = _MODELS.get(str(path))
-            if cached is not None and cached[0] == stamp:
-                return cached[1]
-            try:
-                model = TechniqueModel.load(path)
-            except Exception:  # a model pickled by another scikit-learn version: train it again
-                path.unlink()
-            else:
-                _MODELS[str(path)] = (stamp, model)
-                return model
-        public = StixReader(platform.init().engine, ANONYMOUS, anonymous_read=True)
-        examples, names = attack_examples(public.iter_latest(_ATTACK_TYPES, include_revoked=False))
-        if not names:
-            raise NotFound("the store has no ATT&CK techniques: run 'cirx init' (or import the ATT&CK bundle)")
-        model = TechniqueModel.train(examples, names, min_examples=1, threshold=STORE_ONLY_THRESHOLD)
-        model.info["source"] = "store (ATT&CK, TLP:CLEAR)"
-        model.save(path)
-        _MODELS[str(path)] = (path.stat().st_mtime, model)
-        return model
+    return load_or_build_model(platform)
 
 
 def gazetteer(reader: StixReader) -> Gazetteer:
