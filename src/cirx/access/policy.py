@@ -60,6 +60,16 @@ class Principal:
         """True for platform administrators (and the local command line)."""
         return self.authenticated and self.role is Role.PLATFORM_ADMIN
 
+    @property
+    def audience(self) -> tuple[object, ...]:
+        """What decides what this principal may see: two users of one organisation share it.
+
+        Caches of what a caller sees are keyed on it (never on less), so an organisation's users share
+        one entry and no organisation ever gets another's.
+        """
+        return (self.authenticated, self.is_platform_admin, self.org_id, self.groups, self.peer,
+                self.tlp_ceiling)
+
     def may(self, role: Role) -> bool:
         """True when the principal holds ``role`` or a stronger one."""
         order = list(Role)

@@ -1,9 +1,10 @@
-"""A small cache for page data that is pure for one store state and one caller.
+"""A small cache for what is pure for one store state and one audience.
 
-Some parts of the actor and country pages (the ATT&CK matrix layout, a
-state's norms profile) are costly to compute and only change when the store
-does.  :func:`cached` keeps them per caller (the access policy decides what
-goes in, so two callers never share an entry) and per :func:`store_state`, a
+Some answers (the ATT&CK matrix layout, a state's norms profile, attribution
+profiles, the names a report is matched against) are costly to compute and
+only change when the store does.  :func:`cached` keeps them per audience (the
+access policy decides what goes in, so two organisations never share an entry:
+see :attr:`Principal.audience`) and per :func:`store_state`, a
 fingerprint read in one cheap query: any import, new version, change of
 audience or norms record moves it, and the stale entry is simply never asked
 for again (the cache is bounded, oldest out first).
@@ -18,10 +19,10 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine, func, select
 
+from cirx.access.policy import Principal
 from cirx.access.tables import ObjectAudience
 from cirx.analysis.norms.tables import CountryCapacity, NormJudgement, NormResponse
 from cirx.errors import StoreError
-from cirx.services.workspace import Workspace
 from cirx.store.schema import StixObject
 
 T = TypeVar("T")
@@ -45,9 +46,9 @@ def store_state(engine: Engine) -> tuple[Any, ...]:
     return tuple(row)
 
 
-def cached(kind: str, engine: Engine, workspace: Workspace, build: Callable[[], T], *extra: Any) -> T:
-    """``build()`` for this caller and store state, computed once and then served from memory."""
-    key = (kind, str(engine.url), id(engine), workspace.principal, store_state(engine), *extra)
+def cached(kind: str, engine: Engine, principal: Principal, build: Callable[[], T], *extra: Any) -> T:
+    """``build()`` for this audience and store state, computed once and then served from memory."""
+    key = (kind, str(engine.url), id(engine), principal.audience, store_state(engine), *extra)
     with _LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)

@@ -63,6 +63,11 @@ class StixReader:
         self._seen = visible_clause(principal, anonymous_read=anonymous_read)
         self._sees_all = principal.is_platform_admin
 
+    @property
+    def engine(self) -> Engine:
+        """The engine this reader queries."""
+        return self._engine
+
     def visible_latest_ids(self) -> Select[Any]:
         """A SELECT of the ids of objects whose latest version the principal may see."""
         return select(StixObject.stix_id).where(StixObject.is_latest.is_(True), self._seen)

@@ -3,7 +3,7 @@
 The layout (tactics in kill-chain order, each technique's tactics) is read from
 the stored ``x-mitre-matrix``, ``x-mitre-tactic`` and ``attack-pattern``
 objects, through the caller's reader, and cached per store state
-(:func:`cirx.web.store_cache.cached`).  The heat map is a pure function of the
+(:func:`cirx.services.cache.cached`).  The heat map is a pure function of the
 layout and the ATT&CK ids an actor uses: one cell per technique, under each of
 its tactics, whose value counts the distinct ids used within it (the technique
 itself and each of its sub-techniques).
@@ -129,7 +129,7 @@ def build_layout(matrices: Iterable[Mapping[str, Any]], tactics: Iterable[Mappin
 
 
 def load_layout(workspace: Workspace) -> Layout:
-    """The Enterprise layout from what the caller's workspace holds (cache it with ``store_cache.cached``)."""
+    """The Enterprise layout from what the caller's workspace holds (cache it with ``cirx.services.cache.cached``)."""
     reader = workspace.reader
     return build_layout(reader.iter_latest(["x-mitre-matrix"]), reader.iter_latest(["x-mitre-tactic"]),
                         reader.iter_latest(["attack-pattern"]))

@@ -2,15 +2,14 @@
 
 Built over a :class:`~cirx.services.workspace.Workspace` (or a bare
 :class:`~cirx.store.reader.StixReader`), so profiles hold only what the
-caller may see.  The knowledge read from the store is cached per store and
-principal until the store changes (its count of object versions moves).
+caller may see.  The knowledge read from the store is cached per audience
+(an organisation's users share it) until the store changes
+(:mod:`cirx.services.cache`).
 """
 
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from typing import Any
 
 from cirx.analysis.attribution.attributor import Attributor
@@ -26,9 +25,6 @@ from cirx.services.incidents import IncidentService
 from cirx.services.workspace import Workspace
 from cirx.store.reader import StixReader
 
-_CACHE: OrderedDict[tuple[Any, ...], Attributor] = OrderedDict()
-_LOCK = threading.Lock()
-_CACHED = 4
 _ITEM_TYPES = ("attack-pattern", "malware", "tool")
 _QUOTED = re.compile(r"'((?:[^'\\]|\\.)+)'")
 
@@ -41,21 +37,12 @@ class AttributionService:
         self._calibration = calibration
 
     def attributor(self) -> Attributor:
-        """The scoring engine over the current store (built once per store state and principal)."""
-        engine = getattr(self._reader, "_engine", None)
-        key = (str(engine.url) if engine is not None else id(self._reader), self._reader.principal,
-               self._reader.count_versions(), id(self._calibration))
-        with _LOCK:
-            found = _CACHE.get(key)
-            if found is not None:
-                _CACHE.move_to_end(key)
-                return found
-        built = Attributor(build_knowledge(self._reader), self._calibration)
-        with _LOCK:
-            _CACHE[key] = built
-            while len(_CACHE) > _CACHED:
-                _CACHE.popitem(last=False)
-        return built
+        """The scoring engine over the current store (built once per store state and audience)."""
+        from cirx.services.cache import cached
+
+        reader = self._reader
+        return cached("attributor", reader.engine, reader.principal,
+                      lambda: Attributor(build_knowledge(reader), self._calibration), id(self._calibration))
 
     def attribute(self, evidence: Evidence | dict[str, Any]) -> dict[str, Any]:
         """Hypotheses for evidence given as :class:`Evidence` or its JSON form."""

@@ -18,9 +18,10 @@ from cirx.api.deps import get_platform
 from cirx.errors import NotFound
 from cirx.model.incident import ir_properties
 from cirx.platform import Platform
+from cirx.services import cache
 from cirx.services.incidents import summary_row
 from cirx.services.workspace import Workspace
-from cirx.web import attack_matrix, charts, store_cache
+from cirx.web import attack_matrix, charts
 from cirx.web.incident_views import LazyCharts, country, counts, incident_row, types_by_year
 from cirx.web.render import csv_link, page
 from cirx.web.session import WebPrincipalDep, WebWorkspaceDep
@@ -80,10 +81,10 @@ def actor_page(request: Request, reference: str, workspace: WebWorkspaceDep, pri
                platform: PlatformDep) -> Response:
     """One actor's profile, as far as the caller may see it."""
     started = time.perf_counter()
-    profile, incidents = store_cache.cached("actor", platform.engine, workspace,
-                                            lambda: actor_data(workspace, reference), reference)
-    layout = store_cache.cached("attack-layout", platform.engine, workspace,
-                                lambda: attack_matrix.load_layout(workspace))
+    profile, incidents = cache.cached("actor", platform.engine, workspace.principal,
+                                      lambda: actor_data(workspace, reference), reference)
+    layout = cache.cached("attack-layout", platform.engine, workspace.principal,
+                          lambda: attack_matrix.load_layout(workspace))
     used = sorted({t["attack_id"] for t in profile["techniques"] if t.get("attack_id")})
     heat = attack_matrix.heat_map(layout, used)
     victims = counts(incidents, "receiver_countries", "country")

@@ -22,9 +22,10 @@ from cirx.api.deps import get_platform
 from cirx.errors import NotFound
 from cirx.model.countries import to_iso2
 from cirx.platform import Platform
+from cirx.services import cache
 from cirx.services.workspace import Workspace
 from cirx.store.reader import IncidentFilter
-from cirx.web import charts, store_cache
+from cirx.web import charts
 from cirx.web.incident_views import LazyCharts, country
 from cirx.web.render import csv_link, page
 from cirx.web.session import WebPrincipalDep, WebWorkspaceDep
@@ -73,8 +74,8 @@ def norms_profile(workspace: Workspace, platform: Platform, iso2: str, galaxy: s
     A state that neither a visible incident nor a response names is absent
     from the pass; it gets the empty profile (Budapest status and capacity only).
     """
-    profiles = store_cache.cached("norms-profiles", platform.engine, workspace,
-                                  lambda: norms_profiles(workspace, platform))
+    profiles = cache.cached("norms-profiles", platform.engine, workspace.principal,
+                            lambda: norms_profiles(workspace, platform))
     if iso2 in profiles:
         return profiles[iso2]
     capacity = NormsService(platform.engine, workspace.reader).repository.capacity()
@@ -155,7 +156,7 @@ def country_page(request: Request, reference: str, workspace: WebWorkspaceDep, p
     iso2 = to_iso2(reference)
     if iso2 is None:
         raise NotFound(f"no country {reference!r} (give an ISO 3166-1 code such as UA, or a name)")
-    data = store_cache.cached("country-page", platform.engine, workspace, lambda: country_data(workspace, iso2), iso2)
+    data = cache.cached("country-page", platform.engine, workspace.principal, lambda: country_data(workspace, iso2), iso2)
     shown = data["show"]
     norms = norms_profile(workspace, platform, iso2, shown.get("budapest_convention"))
     platform.audit.record(principal, "read", [shown["id"]] if shown.get("id") else [], detail=f"web country {iso2}")

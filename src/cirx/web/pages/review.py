@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import io
 import json
-import threading
-from collections import OrderedDict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -45,6 +43,7 @@ from cirx.extract.text import read_bytes
 from cirx.model.countries import to_iso2
 from cirx.model.incident import CIRX_IDENTITY_ID, IR_EXTENSION_ID, ir_properties
 from cirx.platform import Platform
+from cirx.services import cache
 from cirx.services.workspace import Workspace
 from cirx.store.reader import StixReader
 from cirx.web.render import page
@@ -53,8 +52,6 @@ from cirx.web.session import WebPrincipalDep, WebWorkspaceDep
 router = APIRouter(include_in_schema=False)
 
 FORMATS = ("text", "html", "markdown", "pdf")
-_GAZETTEERS: OrderedDict[tuple[Any, ...], Gazetteer] = OrderedDict()
-_GAZETTEER_LOCK = threading.Lock()
 
 
 # -- pages ----------------------------------------------------------------------------------------------
@@ -231,20 +228,9 @@ def technique_model(platform: Platform) -> TechniqueModel:
 
 
 def gazetteer(reader: StixReader) -> Gazetteer:
-    """Names of groups and software the caller may see (cached per store state and caller)."""
-    engine = getattr(reader, "_engine", None)
-    key = (str(engine.url) if engine is not None else id(reader), reader.principal, reader.count_versions())
-    with _GAZETTEER_LOCK:
-        found = _GAZETTEERS.get(key)
-        if found is not None:
-            _GAZETTEERS.move_to_end(key)
-            return found
-    built = build_gazetteer(reader.iter_latest(_NAME_TYPES, include_revoked=False))
-    with _GAZETTEER_LOCK:
-        _GAZETTEERS[key] = built
-        while len(_GAZETTEERS) > 8:
-            _GAZETTEERS.popitem(last=False)
-    return built
+    """Names of groups and software the caller may see (cached per store state and audience)."""
+    return cache.cached("gazetteer", reader.engine, reader.principal,
+                        lambda: build_gazetteer(reader.iter_latest(_NAME_TYPES, include_revoked=False)))
 
 
 def _countries(field: str, text: str, errors: dict[str, str]) -> list[str]:
