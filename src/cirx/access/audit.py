@@ -5,6 +5,7 @@ Org admins query the events that touched their own organisation's objects.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -24,12 +25,15 @@ class AuditTrail:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._writing = threading.Lock()
 
     def record(self, principal: Principal, action: str, stix_ids: Iterable[str] = (), detail: str | None = None) -> None:
         """Record that ``principal`` did ``action`` on ``stix_ids`` (or on nothing in particular)."""
         ids = list(dict.fromkeys(stix_ids))
         owners: dict[str, int | None] = {}
-        with self._engine.begin() as connection:
+        # One writer at a time within this process: concurrent page views queue on a lock (woken at once)
+        # instead of on SQLite's busy handler, which sleeps up to 100 ms between tries.
+        with self._writing, self._engine.begin() as connection:
             for start in range(0, len(ids), 500):
                 # Every version, oldest first, so the latest version's owner wins.  (A condition on
                 # is_latest would lead SQLite to scan the whole is_latest index instead of the id index.)

@@ -80,3 +80,11 @@ def _include_routers(app: FastAPI) -> None:
 
     for module in (rest, taxii_server, rest_norms, rest_attribution, web):
         module.register(app)
+
+
+def app_from_env() -> FastAPI:
+    """The application over the platform the environment describes (``cirx serve --workers N`` starts each
+    worker process with it)."""
+    from cirx.config import Settings
+
+    return create_app(Platform(Settings.from_env()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -20,6 +21,9 @@ def serve(
         "--anonymous-read/--no-anonymous-read",
         help="Let visitors without a token or session read TLP:CLEAR data (default: CIRX_ANONYMOUS_READ, off).",
     )] = None,
+    workers: Annotated[int, typer.Option(
+        min=1, max=64, help="Worker processes (one per core on a shared server; each keeps its own caches).",
+    )] = 1,
 ) -> None:
     """Serve the web workspace (/), the REST API (/api, docs at /docs) and TAXII 2.1 (/taxii2/) with uvicorn."""
     import uvicorn
@@ -37,4 +41,11 @@ def serve(
     errors.print(f"cirx: serving the workspace at http://{address}:{port}/ "
                  f"(REST API at /api, docs at /docs, TAXII 2.1 at /taxii2/); anonymous reads of TLP:CLEAR "
                  f"{'on' if settings.anonymous_read else 'off: sign in at /sharing'}", highlight=False)
-    uvicorn.run(app, host=host, port=port)
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port)
+        return
+    # Several processes: uvicorn starts each from the factory, which reads these settings back.
+    os.environ["CIRX_DATABASE_URL"] = settings.resolved_database_url
+    os.environ["CIRX_DATA_DIR"] = str(settings.data_dir)
+    os.environ["CIRX_ANONYMOUS_READ"] = "true" if settings.anonymous_read else "false"
+    uvicorn.run("cirx.api.app:app_from_env", factory=True, host=host, port=port, workers=workers)

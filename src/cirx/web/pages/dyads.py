@@ -34,6 +34,7 @@ from cirx.analysis.norms.responses import derived, timeline
 from cirx.analysis.norms.service import NormsService
 from cirx.api.deps import PlatformDep
 from cirx.model.incident import ir_properties
+from cirx.services import cache
 from cirx.services.incidents import summary_row
 from cirx.services.workspace import Workspace
 from cirx.store.reader import IncidentFilter
@@ -326,8 +327,9 @@ def dyads(request: Request, platform: PlatformDep, workspace: WebWorkspaceDep, w
     params = {k: v for k, v in request.query_params.multi_items() if k != "csv"}
     if where.initiator and where.receiver:
         return _rivalry_page(request, platform.engine, workspace, where, params)
-    dyad_rows, unknown = matrix_rows(workspace.incidents.stats("dyads", where))
-    rivalries = rivalry_rows(NormsService(platform.engine, workspace.reader).rivalries(where, top=TOP_RIVALRIES))
+    dyad_rows, unknown, rivalries = cache.cached(
+        "dyads", platform.engine, workspace.principal, lambda: _matrix_data(platform, workspace, where), where)
+    rivalries = [dict(row) for row in rivalries]  # the links below are added to copies, not to the cached rows
     chart_rows = {"matrix": dyad_rows, "rivalries": rivalries}
     if "csv" in request.query_params:
         return page(request, "dyads.html", {}, charts=chart_rows)
@@ -345,9 +347,18 @@ def dyads(request: Request, platform: PlatformDep, workspace: WebWorkspaceDep, w
         "rivalries_csv": csv_link(request, "rivalries"), "filter_options": filter_options()}, charts=chart_rows)
 
 
+def _matrix_data(platform: Any, workspace: Workspace,
+                 where: IncidentFilter) -> tuple[list[dict[str, Any]], int, list[dict[str, Any]]]:
+    """The matrix rows, the count of incidents with an unknown party, and the busiest rivalries."""
+    dyad_rows, unknown = matrix_rows(workspace.incidents.stats("dyads", where))
+    rivalries = rivalry_rows(NormsService(platform.engine, workspace.reader).rivalries(where, top=TOP_RIVALRIES))
+    return dyad_rows, unknown, rivalries
+
+
 def _rivalry_page(request: Request, engine: Any, workspace: Workspace, where: IncidentFilter,
                   params: Mapping[str, str]) -> Response:
-    data = rivalry_data(workspace, NormsRepository(engine), where)
+    data = cache.cached("rivalry", engine, workspace.principal,
+                        lambda: rivalry_data(workspace, NormsRepository(engine), where), where)
     if "csv" in request.query_params:
         return page(request, "dyads.html", {}, charts=data.charts())
     a, b = data.initiator, data.receiver

@@ -15,7 +15,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
+from cirx.api.deps import PlatformDep
 from cirx.errors import InvalidInput
+from cirx.services import cache
 from cirx.services.incidents import IncidentService
 from cirx.store.reader import IncidentFilter
 from cirx.web import charts, geo
@@ -95,11 +97,12 @@ def overview_charts(request: Request, data: OverviewData, by: str) -> dict[str, 
 
 
 @router.get("/")
-def overview(request: Request, workspace: WebWorkspaceDep, where: IncidentFilterDep,
+def overview(request: Request, platform: PlatformDep, workspace: WebWorkspaceDep, where: IncidentFilterDep,
              by: str | None = None) -> Response:
     """The overview page (or one of its charts as CSV with ``?csv=map|flows|timeline``)."""
     chosen = map_by(by)
-    data = overview_data(workspace.incidents, where, chosen)
+    data = cache.cached("overview", platform.engine, workspace.principal,
+                        lambda: overview_data(workspace.incidents, where, chosen), where, chosen)
     if request.query_params.get("csv") is not None:
         return page(request, "overview.html", {}, charts=data.charts())
     params = {k: v for k, v in request.query_params.multi_items() if k != "csv"}
