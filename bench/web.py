@@ -1,14 +1,14 @@
 """Web workspace benchmark: server time, browser paint times and latency under 20 users, per page.
 
     python bench/web.py [--requests 100] [--users 20] [--per-user 25] [--loads 5] [--caller anonymous]
-                        [--pages /,/incidents,/actors/G0007] [--rebuild] [--results]
+                        [--workers 1] [--pages /,/incidents,/actors/G0007] [--rebuild] [--results]
 
 1. The store: the web tests' seed (``tests/web/seed.py``: the offline knowledge base, ATT&CK v18.1 and
    EuRepoC from ../shared/data, plus two organisations and CERT-EE's AMBER/RED incidents), built once
    into ``bench/out/web-store/`` and reused while ``tests/web/seed.py`` is unchanged (``--rebuild``
    builds it again).
-2. The server: ``cirx serve --db ... --port ...`` in a subprocess (uvicorn, one process, as a user
-   runs it), with anonymous reads on (``CIRX_ANONYMOUS_READ=true``, what ``make demo`` serves).
+2. The server: ``cirx serve --db ... --port ...`` in a subprocess (uvicorn, one process as a user
+   runs it, or ``--workers N``), with anonymous reads on (``CIRX_ANONYMOUS_READ=true``, what ``make demo`` serves).
    ``--caller owner`` sends CERT-EE's session cookie instead (the access policy with an organisation).
 3. For each page: **server time**, the time to the last byte seen by a local httpx client, one user,
    ``--requests`` requests after 3 warm-up requests (p50/p99); **browser** first paint and first
@@ -94,15 +94,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def serve(port: int) -> subprocess.Popen[bytes]:
-    """``cirx serve`` on the store, anonymous reads on; returns once it answers."""
+def serve(port: int, workers: int = 1) -> subprocess.Popen[bytes]:
+    """``cirx serve`` on the store (``workers`` processes), anonymous reads on; returns once it answers."""
     script = Path(sys.executable).with_name("cirx")
     command = [str(script)] if script.is_file() else [sys.executable, "-c", "from cirx.cli import main; main()"]
     env = dict(os.environ, CIRX_ANONYMOUS_READ="true", CIRX_DATA_DIR=str(STORE))
     OUT.mkdir(exist_ok=True)
     log = (OUT / "web-server.log").open("wb")
-    process = subprocess.Popen([*command, "serve", "--db", f"sqlite:///{STORE / 'cirx.db'}", "--port", str(port)],
-                               stdout=log, stderr=log, env=env)
+    options = ["--workers", str(workers)] if workers > 1 else []
+    process = subprocess.Popen([*command, "serve", "--db", f"sqlite:///{STORE / 'cirx.db'}", "--port", str(port),
+                                *options], stdout=log, stderr=log, env=env)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -263,6 +264,7 @@ def main() -> None:
     parser.add_argument("--loads", type=int, default=5, help="browser loads per page")
     parser.add_argument("--reference", default="/static/favicon.svg",
                         help="a static file measured the same way: the floor set by the client and uvicorn")
+    parser.add_argument("--workers", type=int, default=1, help="cirx serve --workers (processes)")
     parser.add_argument("--caller", choices=["anonymous", "owner"], default="anonymous")
     parser.add_argument("--rebuild", action="store_true", help="build the seeded store again")
     parser.add_argument("--no-browser", action="store_true", help="skip the paint timings")
@@ -277,7 +279,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     load_before = os.getloadavg()
     started = time.perf_counter()
-    process = serve(port)
+    process = serve(port, args.workers)
     results: list[dict[str, Any]] = []
     try:
         with httpx.Client(base_url=base, cookies=cookies, timeout=120) as client:
@@ -308,7 +310,7 @@ def main() -> None:
             f"{args.requests} sequential requests per page after 3 warm-ups for the server time (time to last "
             f"byte, local httpx client); browser: median of {args.loads} loads in Chromium headless "
             f"(static assets cached); {args.users} concurrent users × {args.per_user} requests for the load "
-            f"columns (one uvicorn process, `cirx serve`; the {args.users} client threads run in the benchmark's "
+            f"columns (`cirx serve`, {args.workers} uvicorn process{'es' if args.workers > 1 else ''}; the {args.users} client threads run in the benchmark's "
             f"own process on the same cores). `{args.reference}` is a static file measured the same way: "
             f"the floor that the client, uvicorn and the machine set.")
     print(rendered)
