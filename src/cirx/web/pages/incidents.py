@@ -22,6 +22,7 @@ from cirx.api.deps import get_platform
 from cirx.errors import CirxError, InvalidInput, NotFound
 from cirx.model.incident import ir_properties
 from cirx.platform import Platform
+from cirx.services import cache
 from cirx.services.incidents import summary_row
 from cirx.services.workspace import Workspace
 from cirx.store.reader import INCIDENT_ORDERS, IncidentFilter
@@ -85,11 +86,16 @@ def incident_list(request: Request, workspace: WebWorkspaceDep, platform: Platfo
     number = page_number(request.query_params.get("page"))
     order = list_order(request.query_params.get("order"))
     service = workspace.incidents
-    total = service.count(where)
-    found = service.list(where, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE, order=order)
+
+    def listing() -> tuple[int, list[dict[str, Any]], list[str]]:
+        found = service.list(where, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE, order=order)
+        return service.count(where), [incident_row(i) for i in found], [i["id"] for i in found]
+
+    total, rows, ids = cache.cached("incident-list", platform.engine, workspace.principal, listing,
+                                    where, order, number)
     pages = max(1, -(-total // PAGE_SIZE))
     if where.text:
-        platform.audit.record(workspace.principal, "search", [i["id"] for i in found], detail=where.text[:200])
+        platform.audit.record(workspace.principal, "search", ids, detail=where.text[:200])
 
     def export() -> list[dict[str, Any]]:
         rows = [summary_row(i) for i in service.list(where, limit=CSV_LIMIT, order=order)]
@@ -97,10 +103,10 @@ def incident_list(request: Request, workspace: WebWorkspaceDep, platform: Platfo
                               detail=f"web incident list CSV, {len(rows)} incidents")
         return rows
 
-    first = (number - 1) * PAGE_SIZE + 1 if found else 0
+    first = (number - 1) * PAGE_SIZE + 1 if rows else 0
     context = {
-        "rows": [incident_row(i) for i in found], "total": total, "page": number, "pages": pages,
-        "first": first, "last": first + len(found) - 1 if found else 0, "order": order,
+        "rows": rows, "total": total, "page": number, "pages": pages,
+        "first": first, "last": first + len(rows) - 1 if rows else 0, "order": order,
         "sorts": {column: sort_header(column, order) for column in SORTS},
         "filter_options": filter_options(), "show_text_search": True, "keep_params": ["order"],
         "csv_url": csv_link(request, "incidents"), "csv_limit": CSV_LIMIT,
