@@ -33,3 +33,28 @@ def test_a_change_to_the_store_rebuilds(sqlite_platform: Platform) -> None:
     assert cache.cached("k", sqlite_platform.engine, principal, lambda: "before") == "before"
     sqlite_platform.imports.knowledge_base()
     assert cache.cached("k", sqlite_platform.engine, principal, lambda: "after") == "after"
+
+
+def test_concurrent_misses_build_once(sqlite_platform: Platform) -> None:
+    import threading
+    import time
+
+    cache.clear()
+    principal = Principal(org_id=1, user_id=1, authenticated=True)
+    builds: list[int] = []
+
+    def build() -> str:
+        builds.append(1)
+        time.sleep(0.2)
+        return "built"
+
+    results: list[str] = []
+    threads = [threading.Thread(target=lambda: results.append(cache.cached("slow", sqlite_platform.engine,
+                                                                           principal, build)))
+               for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == ["built"] * 8
+    assert len(builds) == 1

@@ -30,6 +30,7 @@ T = TypeVar("T")
 _ENTRIES = 64
 _CACHE: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 _LOCK = threading.Lock()
+_BUILDING: dict[tuple[Any, ...], threading.Lock] = {}
 
 
 def store_state(engine: Engine) -> tuple[Any, ...]:
@@ -47,18 +48,33 @@ def store_state(engine: Engine) -> tuple[Any, ...]:
 
 
 def cached(kind: str, engine: Engine, principal: Principal, build: Callable[[], T], *extra: Any) -> T:
-    """``build()`` for this audience and store state, computed once and then served from memory."""
+    """``build()`` for this audience and store state, computed once and then served from memory.
+
+    Concurrent callers missing the same entry wait for the first one's build instead of each building it
+    (a cold process hit by twenty page views at once builds once).
+    """
     key = (kind, str(engine.url), id(engine), principal.audience, store_state(engine), *extra)
     with _LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
             found: T = _CACHE[key]
             return found
-    value = build()
-    with _LOCK:
-        _CACHE[key] = value
-        while len(_CACHE) > _ENTRIES:
-            _CACHE.popitem(last=False)
+        building = _BUILDING.setdefault(key, threading.Lock())
+    with building:
+        with _LOCK:
+            if key in _CACHE:  # built while this caller waited
+                _CACHE.move_to_end(key)
+                built: T = _CACHE[key]
+                return built
+        try:
+            value = build()
+            with _LOCK:
+                _CACHE[key] = value
+                while len(_CACHE) > _ENTRIES:
+                    _CACHE.popitem(last=False)
+        finally:
+            with _LOCK:
+                _BUILDING.pop(key, None)
     return value
 
 
@@ -66,3 +82,4 @@ def clear() -> None:
     """Forget every entry (tests)."""
     with _LOCK:
         _CACHE.clear()
+        _BUILDING.clear()
