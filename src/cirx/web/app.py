@@ -15,13 +15,7 @@ PAGE_MODULES = ("overview", "incidents", "actors", "countries", "dyads", "attrib
 
 
 def register(app: FastAPI) -> None:
-    """Serve ``/static`` and every page module that exists."""
+    """Serve ``/static`` and every page."""
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for name in PAGE_MODULES:
-        try:
-            module = import_module(f"cirx.web.pages.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"cirx.web.pages.{name}":
-                raise
-            continue
-        app.include_router(module.router)
+        app.include_router(import_module(f"cirx.web.pages.{name}").router)

@@ -194,8 +194,9 @@ def render(heat: HeatMap, *, chart_id: str, title: str, csv_url: str | None) -> 
     head = "".join(f'<th scope="col">{escape(t.name)} <span class="count">({len(cells)})</span></th>'
                    for t, cells in shown)
     body = []
+    peak = heat.peak
     for i in range(depth):
-        row = "".join(_cell(cells[i], heat.peak) if i < len(cells) else '<td class="blank"></td>'
+        row = "".join(_cell(cells[i], peak) if i < len(cells) else '<td class="blank"></td>'
                       for _, cells in shown)
         body.append(f"<tr>{row}</tr>")
     table = (f'<div class="matrix-wrap" tabindex="0" role="region" aria-label="{escape(title)}">'
@@ -204,7 +205,7 @@ def render(heat: HeatMap, *, chart_id: str, title: str, csv_url: str | None) -> 
              f'and its sub-techniques are used</caption><thead><tr>{head}</tr></thead>'
              f'<tbody>{"".join(body)}</tbody></table></div>')
     note = (f"Not in the Enterprise matrix: {', '.join(heat.outside)}." if heat.outside else "")
-    return charts.figure(chart_id, title, table, csv_url=csv_url, legend=count_legend(heat.peak), note=note)
+    return charts.figure(chart_id, title, table, csv_url=csv_url, legend=count_legend(peak), note=note)
 
 
 def count_legend(peak: int) -> str:

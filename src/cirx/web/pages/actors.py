@@ -87,22 +87,26 @@ def actor_page(request: Request, reference: str, workspace: WebWorkspaceDep, pri
                           lambda: attack_matrix.load_layout(workspace))
     used = sorted({t["attack_id"] for t in profile["techniques"] if t.get("attack_id")})
     heat = attack_matrix.heat_map(layout, used)
+    links = {name: csv_link(request, name) for name in ("techniques", "victims", "sectors", "timeline", "incidents")}
+    title = profile["name"] or reference
+    matrix, technique_table = cache.cached(
+        "actor-matrix", platform.engine, workspace.principal,
+        lambda: (attack_matrix.render(heat, chart_id="attack-matrix",
+                                      title=f"ATT&CK Enterprise techniques used by {title}",
+                                      csv_url=links["techniques"]),
+                 attack_matrix.technique_table(heat) if heat.cells else None),
+        reference, links["techniques"])
     victims = counts(incidents, "receiver_countries", "country")
     sectors = counts(incidents, "sectors", "sector")
     timeline = types_by_year(incidents)
     platform.audit.record(principal, "read", profile["ids"], detail="web actor page")
-    links = {name: csv_link(request, name) for name in ("techniques", "victims", "sectors", "timeline", "incidents")}
-    title = profile["name"] or reference
     context = {
         "profile": profile, "title": title, "schemes": scheme_rows(profile),
         "description": plain_description(profile.get("description")),
         "sponsor": country(profile["sponsor_country"]) if profile.get("sponsor_country") else None,
         "based_in": country(profile["country"]) if profile.get("country") else None,
         "technique_count": len(used), "cell_count": len(heat.cells), "outside": heat.outside,
-        "matrix": attack_matrix.render(heat, chart_id="attack-matrix",
-                                       title=f"ATT&CK Enterprise techniques used by {title}",
-                                       csv_url=links["techniques"]),
-        "technique_table": attack_matrix.technique_table(heat) if heat.cells else None,
+        "matrix": matrix, "technique_table": technique_table,
         "software": software_rows(profile["software"]),
         "victims_chart": charts.bar_chart(
             "victims", f"Victim states of {title}'s incidents", victims, label="country", value="incidents",
