@@ -69,6 +69,9 @@ def create_app(platform: Platform) -> FastAPI:
         return error_response(request, 400, "Invalid request", problems)
 
     _include_routers(app)
+    from cirx.api.timing import ServerTiming
+
+    app.add_middleware(ServerTiming)
     return app
 
 
