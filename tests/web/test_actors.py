@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import warnings
 from pathlib import Path
@@ -15,21 +13,11 @@ from cirx import Platform, Settings
 from cirx.access.tlp import TLP2_MARKINGS
 from cirx.ingest.report import ImportReport
 from cirx.web import attack_matrix
-from tests.web.seed import SECRET_INCIDENTS
+from tests.web.pages import SECRET_NAMES, csv_rows
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
-
-SECRET_NAMES = [name for name, _, _ in SECRET_INCIDENTS.values()]
-
-
-def csv_rows(client: TestClient, url: str) -> list[dict[str, str]]:
-    """A CSV download, parsed."""
-    response = client.get(url)
-    assert response.status_code == 200, response.text[:300]
-    assert response.headers["content-type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(response.text)))
 
 
 # -- the heat map as pure functions --------------------------------------------------------------------

@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import warnings
 
 from cirx import Platform
 from cirx.store.reader import IncidentFilter
-from tests.web.seed import SECRET_INCIDENTS
+from tests.web.pages import SECRET_NAMES, csv_rows
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
-
-SECRET_NAMES = [name for name, _, _ in SECRET_INCIDENTS.values()]
-
-
-def csv_rows(client: TestClient, url: str) -> list[dict[str, str]]:
-    """A CSV download, parsed."""
-    response = client.get(url)
-    assert response.status_code == 200, response.text[:300]
-    assert response.headers["content-type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(response.text)))
 
 
 def role_count(page: str, role: str) -> int:

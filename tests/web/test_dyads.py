@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import re
 
 import pytest
@@ -15,17 +13,9 @@ from cirx.analysis.norms.service import NormsService
 from cirx.model.incident import IR_EXTENSION_ID
 from cirx.store.reader import IncidentFilter
 from cirx.web.pages.dyads import intensity_by_year, ladder_chart, matrix_rows
-from tests.web.seed import SECRET_INCIDENTS, SeededWorkspace
-
-SECRET_NAMES = [name for name, _, _ in SECRET_INCIDENTS.values()]
-
-
-def rows(client: TestClient, url: str) -> list[dict[str, str]]:
-    """A chart's CSV download, parsed."""
-    response = client.get(url)
-    assert response.status_code == 200, response.text[:300]
-    assert response.headers["content-type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(response.text)))
+from tests.web.pages import SECRET_NAMES
+from tests.web.pages import csv_rows as rows
+from tests.web.seed import SeededWorkspace
 
 
 def cells(table: list[dict[str, str]]) -> dict[tuple[str, str], int]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import re
 import warnings
 from pathlib import Path
@@ -18,13 +16,13 @@ from cirx.access.tlp import TLP2_MARKINGS
 from cirx.ingest.report import ImportReport
 from cirx.model.incident import make_incident
 from cirx.store.reader import IncidentFilter
-from tests.web.seed import SECRET_INCIDENTS, SeededWorkspace
+from tests.web.pages import SECRET_NAMES, csv_rows
+from tests.web.seed import SeededWorkspace
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-SECRET_NAMES = [name for name, _, _ in SECRET_INCIDENTS.values()]
 ROW = re.compile(r'<tr>\s*<td><a href="/incidents/(incident--[0-9a-f-]+)">([^<]*)</a></td>')
 
 
@@ -37,14 +35,6 @@ def total(page: str) -> int:
 def listed(page: str) -> list[tuple[str, str]]:
     """(id, name) of each row of the list, in order."""
     return [(i, html.unescape(n)) for i, n in ROW.findall(page)]
-
-
-def csv_rows(client: TestClient, url: str) -> list[dict[str, str]]:
-    """A CSV download, parsed."""
-    response = client.get(url)
-    assert response.status_code == 200, response.text[:300]
-    assert response.headers["content-type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(response.text)))
 
 
 # -- the list -----------------------------------------------------------------------------------------

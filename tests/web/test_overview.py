@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import itertools
 import re
 
@@ -14,17 +12,9 @@ from fastapi.testclient import TestClient
 from cirx import Platform
 from cirx.store.reader import IncidentFilter
 from cirx.web import geo
-from tests.web.seed import SECRET_INCIDENTS, SeededWorkspace
-
-SECRET_NAMES = [name for name, _, _ in SECRET_INCIDENTS.values()]
-
-
-def rows(client: TestClient, url: str) -> list[dict[str, str]]:
-    """A chart's CSV download, parsed."""
-    response = client.get(url)
-    assert response.status_code == 200, response.text[:300]
-    assert response.headers["content-type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(response.text)))
+from tests.web.pages import SECRET_NAMES
+from tests.web.pages import csv_rows as rows
+from tests.web.seed import SeededWorkspace
 
 
 def counts(table: list[dict[str, str]], key: str = "country_code") -> dict[str, int]:
