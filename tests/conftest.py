@@ -35,14 +35,18 @@ def _postgres_available() -> str | None:
     return None
 
 
+def required(problem: str | None, what: str) -> None:
+    """Skip the test when ``problem`` says a service is missing; under CI=true fail instead (CI needs ``what``)."""
+    if problem:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{problem}; CI requires {what}")
+        pytest.skip(problem)
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
     """The test server's URL; skips (or fails under CI=true) when it does not answer."""
-    problem = _postgres_available()
-    if problem:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{problem}; CI requires the PostgreSQL tests")
-        pytest.skip(problem)
+    required(_postgres_available(), "the PostgreSQL tests")
     return POSTGRES_URL
 
 

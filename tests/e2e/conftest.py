@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.conftest import shared_data
+from tests.conftest import required, shared_data
 from tests.e2e.helpers import DESKTOP
 from tests.web.seed import SECRET_INCIDENTS, SeededWorkspace, seed
 
@@ -62,11 +62,7 @@ def browser_problem() -> str | None:
 
 def require_browser() -> None:
     """Skip when Chromium or Playwright is missing; under CI=true fail instead."""
-    problem = browser_problem()
-    if problem:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{problem}; CI requires the browser tests")
-        pytest.skip(problem)
+    required(browser_problem(), "the browser tests")
 
 
 # --- the live server -------------------------------------------------------------------------------
