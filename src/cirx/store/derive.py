@@ -97,6 +97,14 @@ def search_row(obj: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
+def intensity_of(ir: dict[str, Any]) -> float | None:
+    """The incident's intensity value (its scale is in the IR extension), or None when not a number."""
+    value = (ir.get("intensity") or {}).get("value") if isinstance(ir.get("intensity"), dict) else None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
 def incident_rows(obj: dict[str, Any]) -> tuple[dict[str, Any] | None, list[dict[str, Any]], list[dict[str, Any]]]:
     """(incident row, facet rows, dyad rows) of an incident's IR properties."""
     if obj["type"] != "incident":
@@ -105,7 +113,7 @@ def incident_rows(obj: dict[str, Any]) -> tuple[dict[str, Any] | None, list[dict
     # Timelines and date filters use the start date, else the disclosure date (CFR has only that).
     start = ir.get("start_date") or ir.get("disclosure_date")
     incident = {"stix_id": obj["id"], "name": obj.get("name"), "start_date": start,
-                "end_date": ir.get("end_date")}
+                "end_date": ir.get("end_date"), "intensity": intensity_of(ir)}
     facets: list[dict[str, Any]] = []
 
     def add(facet: str, values: Any) -> None:

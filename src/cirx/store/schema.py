@@ -11,7 +11,7 @@ facets and dyads behind filtering and statistics.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Float, Index, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -128,6 +128,7 @@ class Incident(Base):
     name: Mapped[str | None] = mapped_column(Text)
     start_date: Mapped[str | None] = mapped_column(String(10), index=True)
     end_date: Mapped[str | None] = mapped_column(String(10))
+    intensity: Mapped[float | None] = mapped_column(Float)
 
 
 class IncidentDyad(Base):

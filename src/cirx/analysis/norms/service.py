@@ -11,8 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Engine, Float, case, cast, func, select
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Engine, case, func, select
 
 from cirx.analysis.norms import assess as assessment
 from cirx.analysis.norms import frameworks, profiles, trends
@@ -22,10 +21,9 @@ from cirx.analysis.norms.responses import derived, timeline
 from cirx.errors import InvalidInput, NotFound
 from cirx.model.countries import to_iso2
 from cirx.model.country_profile import country_properties
-from cirx.model.incident import IR_EXTENSION_ID
 from cirx.services.incidents import IncidentService
 from cirx.store.reader import IncidentFilter, StixReader
-from cirx.store.schema import Incident, IncidentDyad, IncidentFacet, StixObject
+from cirx.store.schema import Incident, IncidentDyad, IncidentFacet
 
 
 class NormsService:
@@ -130,8 +128,7 @@ class NormsService:
             columns: list[Any] = [Incident.stix_id, Incident.start_date]
             query = select(*columns).join(ids, ids.c.stix_id == Incident.stix_id)
             if intensity:
-                query = query.add_columns(self._intensity()).join(
-                    StixObject, (StixObject.stix_id == Incident.stix_id) & StixObject.is_latest.is_(True))
+                query = query.add_columns(Incident.intensity)
             rows: list[trends.IncidentRow] = []
             for row in connection.execute(query.order_by(Incident.stix_id)):
                 level = row[2] if intensity else None
@@ -153,12 +150,10 @@ class NormsService:
         by_type = (select(*pair, IncidentFacet.value, func.count())
                    .join(IncidentFacet, (IncidentFacet.stix_id == d.stix_id) & (IncidentFacet.facet == "type"))
                    .where(*known).group_by(*pair, IncidentFacet.value))
-        # The intensity is read once per row (a materialised CTE), then grouped.
-        level = (select(*pair, self._intensity().label("level"))
-                 .join(StixObject, (StixObject.stix_id == d.stix_id) & StixObject.is_latest.is_(True))
-                 .where(*known).cte("dyad_levels").prefix_with("MATERIALIZED", dialect="sqlite"))
-        levels = (select(level.c.initiator, level.c.receiver, func.sum(level.c.level), func.count(level.c.level),
-                         func.max(level.c.level)).group_by(level.c.initiator, level.c.receiver))
+        # The intensity is a column of the incidents table (derived on write).
+        levels = (select(*pair, func.sum(Incident.intensity), func.count(Incident.intensity),
+                         func.max(Incident.intensity))
+                  .join(Incident, Incident.stix_id == d.stix_id).where(*known).group_by(*pair))
         count: dict[Any, int] = {}
         years: dict[Any, int] = {}
         with self._engine.connect() as connection:
@@ -213,12 +208,6 @@ class NormsService:
         return trends.escalation(rows, linked, min_rank=min_rank, within_days=within_days, unlinked=unlinked)
 
     # -- plumbing -----------------------------------------------------------------------
-
-    def _intensity(self) -> Any:
-        path = ("extensions", IR_EXTENSION_ID, "intensity", "value")
-        if self._engine.dialect.name == "sqlite":
-            return func.json_extract(StixObject.doc, "$." + ".".join(f'"{p}"' for p in path))
-        return cast(cast(StixObject.doc, JSONB)[path[0]][path[1]][path[2]][path[3]].astext, Float)
 
     def _visible(self, incident_ids: list[str]) -> set[str]:
         return set(self._reader.names(list(dict.fromkeys(incident_ids)))) if incident_ids else set()
