@@ -90,4 +90,22 @@ def app_from_env() -> FastAPI:
     worker process with it)."""
     from cirx.config import Settings
 
-    return create_app(Platform(Settings.from_env()))
+    app = create_app(Platform(Settings.from_env()))
+    tune_garbage_collector()
+    return app
+
+
+def tune_garbage_collector() -> None:
+    """Garbage collection for a long-running server process (``cirx serve`` calls it once the app is built).
+
+    A server keeps large, long-lived structures (modules, the ATT&CK layout, attribution profiles, cached
+    page figures), and Python's full collections walk all of them: measured under 20 concurrent users, a
+    full collection took 90 to 240 ms, the slowest 1% of page views.  Freezing what exists at start
+    (never collected) and collecting the youngest generation every 50,000 allocations instead of 700 cut
+    the 20-user p99 of the workspace's pages from up to 540 ms to under 200 ms (bench/web.py).
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)

@@ -28,7 +28,7 @@ def serve(
     """Serve the web workspace (/), the REST API (/api, docs at /docs) and TAXII 2.1 (/taxii2/) with uvicorn."""
     import uvicorn
 
-    from cirx.api.app import create_app
+    from cirx.api.app import create_app, tune_garbage_collector
     from cirx.extract.service import warm_up_model
 
     settings = Settings.from_env(database_url=db, anonymous_read=anonymous_read)
@@ -42,6 +42,7 @@ def serve(
                  f"(REST API at /api, docs at /docs, TAXII 2.1 at /taxii2/); anonymous reads of TLP:CLEAR "
                  f"{'on' if settings.anonymous_read else 'off: sign in at /sharing'}", highlight=False)
     if workers == 1:
+        tune_garbage_collector()
         uvicorn.run(app, host=host, port=port)
         return
     # Several processes: uvicorn starts each from the factory, which reads these settings back.
