@@ -307,6 +307,8 @@ def compare(sizes: list[int], chunk: int, page: int, tmp: Path) -> list[dict[str
 
 
 def large(sizes: list[int], page: int, clients: int, each: int, tmp: Path) -> list[dict[str, Any]]:
+    if not sizes:  # --large "": the comparison with medallion only
+        return []
     db = tmp / "large.db"
     writer, reader = make_cirx_store(db)
     rows, filled = [], 0

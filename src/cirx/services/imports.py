@@ -7,7 +7,7 @@ directory is imported file by file, each with its own report.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +111,15 @@ class ImportService:
                     access: ImportAccess = PLATFORM_IMPORT) -> ImportReport:
         """Import one bundle from an open binary stream (a file, stdin, a request body)."""
         return self._stix_stream(stream, label, progress, access)
+
+    def stix_objects(self, objects: Iterable[Any], label: str,
+                     access: ImportAccess = PLATFORM_IMPORT) -> ImportReport:
+        """Import STIX objects already parsed (a TAXII envelope's), all or nothing, as from a bundle."""
+        report = ImportReport(source=label)
+        self._writer.import_objects(iter(objects), report, None, access)
+        if access.owner_org is not None:
+            self._write_preamble(access)
+        return report
 
     def _stix_stream(self, stream: Any, label: str, progress: Progress | None,
                      access: ImportAccess, *, parallel: bool = False) -> ImportReport:

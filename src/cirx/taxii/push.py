@@ -9,7 +9,6 @@ The outcome is stored as a status resource and returned at once, ``complete``.
 
 from __future__ import annotations
 
-import io
 import threading
 import uuid
 from typing import Any
@@ -112,7 +111,7 @@ def _version(obj: Any, requested: str) -> str:
 
 
 def add_objects(platform: Platform, principal: Principal, scope: Scope, access: ImportAccess,
-                objects: list[Any], body: bytes) -> dict[str, Any]:
+                objects: list[Any]) -> dict[str, Any]:
     """Import an envelope whole or not at all; store and return its status resource (section 4.3.1)."""
     requested = now_timestamp()
     entries = [(_identity(obj), _version(obj, requested)) for obj in objects]
@@ -121,7 +120,7 @@ def add_objects(platform: Platform, principal: Principal, scope: Scope, access: 
     if objects:
         try:
             with _IMPORTS:
-                platform.imports.stix_stream(io.BytesIO(body), f"TAXII POST to {scope.alias}", access=access)
+                platform.imports.stix_objects(objects, f"TAXII POST to {scope.alias}", access=access)
         except ImportRejected as rejected:
             reasons: dict[str, str] = {}
             for problem in rejected.rejected:
