@@ -89,8 +89,10 @@ def app_from_env() -> FastAPI:
     """The application over the platform the environment describes (``cirx serve --workers N`` starts each
     worker process with it)."""
     from cirx.config import Settings
+    from cirx.web import warm_up
 
     app = create_app(Platform(Settings.from_env()))
+    warm_up()
     tune_garbage_collector()
     return app
 

@@ -30,6 +30,7 @@ def serve(
 
     from cirx.api.app import create_app, tune_garbage_collector
     from cirx.extract.service import warm_up_model
+    from cirx.web import warm_up
 
     settings = Settings.from_env(database_url=db, anonymous_read=anonymous_read)
     platform = Platform(settings).init()
@@ -42,6 +43,7 @@ def serve(
                  f"(REST API at /api, docs at /docs, TAXII 2.1 at /taxii2/); anonymous reads of TLP:CLEAR "
                  f"{'on' if settings.anonymous_read else 'off: sign in at /sharing'}", highlight=False)
     if workers == 1:
+        warm_up()
         tune_garbage_collector()
         uvicorn.run(app, host=host, port=port)
         return

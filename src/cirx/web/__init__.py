@@ -20,3 +20,14 @@ def register(app: FastAPI) -> None:
     from cirx.web.app import register as mount
 
     mount(app)
+
+
+def warm_up() -> None:
+    """Do once, before the first visitor, what the first page view would otherwise pay for: read and
+    simplify the world map and compile the page templates (``cirx serve`` calls it at start)."""
+    from cirx.web import geo, render
+
+    geo.shape_defs()
+    environment = render.templates().env
+    for name in environment.list_templates(extensions=["html"]):
+        environment.get_template(name)
