@@ -24,10 +24,12 @@ def register(app: FastAPI) -> None:
 
 def warm_up() -> None:
     """Do once, before the first visitor, what the first page view would otherwise pay for: read and
-    simplify the world map and compile the page templates (``cirx serve`` calls it at start)."""
-    from cirx.web import geo, render
+    simplify the world map, load the filters' vocabularies (MISP taxonomies) and compile the page
+    templates (``cirx serve`` calls it at start)."""
+    from cirx.web import filters, geo, render
 
     geo.shape_defs()
+    filters.filter_options()
     environment = render.templates().env
     for name in environment.list_templates(extensions=["html"]):
         environment.get_template(name)

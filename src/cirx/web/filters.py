@@ -8,6 +8,7 @@ everything on the page (and to the CSV downloads, which keep the query).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -28,6 +29,7 @@ class FilterOptions:
     categories: tuple[str, ...]
 
 
+@lru_cache(maxsize=1)
 def filter_options() -> FilterOptions:
     """Incident types, sectors and initiator categories, sorted for the form."""
     return FilterOptions(types=tuple(sorted(INCIDENT_TYPES)), sectors=tuple(sorted(sector_vocabulary())),
