@@ -17,11 +17,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cirx.errors import CirxError, Unauthenticated
 from cirx.platform import Platform
+from cirx.web.guard import API_PREFIXES
 
 TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
 
 
-_API_PREFIXES = ("/api", "/taxii2", "/docs", "/redoc", "/openapi", "/static")
+_API_PREFIXES = (*API_PREFIXES, "/static")
 
 
 def is_page(request: Request) -> bool:
@@ -70,7 +71,9 @@ def create_app(platform: Platform) -> FastAPI:
 
     _include_routers(app)
     from cirx.api.timing import ServerTiming
+    from cirx.web.guard import PageGuard
 
+    app.add_middleware(PageGuard)
     app.add_middleware(ServerTiming)
     return app
 
