@@ -176,6 +176,10 @@ class Guard:
         self.requests.append(request.url)
 
     def _failed(self, request: Request) -> None:
+        # A load the browser itself cancelled because the page navigated on (a click before the favicon
+        # arrived) is no failure of the server; a request to another host is caught as such anyway.
+        if request.failure == "net::ERR_ABORTED" and _origin(request.url) in self.allowed_origin:
+            return
         self.failed_requests.append(f"{request.method} {request.url}: {request.failure}")
 
     def _response(self, response: Response) -> None:
