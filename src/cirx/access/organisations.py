@@ -159,7 +159,6 @@ class OrganisationService:
         org = self.get(org_name)
         role_value = _role(role)
         user_name = user or f"{role_value.value}@{org.name}"
-        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         now = datetime.now(UTC)
         expires = stix_timestamp(now + timedelta(days=expires_days)) if expires_days else None
         with self._engine.begin() as connection:
@@ -172,9 +171,7 @@ class OrganisationService:
             else:
                 user_id = user_row[0]
                 connection.execute(update(User).where(User.id == user_id).values(role=role_value.value))
-            connection.execute(insert(ApiToken).values(
-                user_id=user_id, token_hash=hash_token(token), prefix=token[:12],
-                created_at=stix_timestamp(now), expires_at=expires, revoked_at=None))
+            token = _insert_token(connection, user_id, now, expires)
         return token, {"organisation": org.name, "user": user_name, "role": role_value.value,
                        "prefix": token[:12], "expires": expires}
 
@@ -250,13 +247,10 @@ class OrganisationService:
 
     def issue_session(self, user_id: int, *, hours: int = SESSION_HOURS) -> tuple[str, str]:
         """A short-lived token for a signed-in user: returns (token, expiry); only its hash is stored."""
-        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         now = datetime.now(UTC)
         expires = stix_timestamp(now + timedelta(hours=hours))
         with self._engine.begin() as connection:
-            connection.execute(insert(ApiToken).values(
-                user_id=user_id, token_hash=hash_token(token), prefix=token[:12],
-                created_at=stix_timestamp(now), expires_at=expires, revoked_at=None))
+            token = _insert_token(connection, user_id, now, expires)
         return token, expires
 
     def set_default_tlp(self, org_id: int, tlp: str) -> OrganisationRecord:
@@ -354,6 +348,15 @@ def require(principal: Principal, role: Role, action: str) -> None:
         raise Unauthenticated(f"{action} needs a token")
     if not principal.may(role):
         raise PermissionDenied(f"{action} needs the {role.value} role")
+
+
+def _insert_token(connection: Any, user_id: int, now: datetime, expires: str | None) -> str:
+    """Store a new random token of ``user_id`` (its hash and prefix only) and return the token itself."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    connection.execute(insert(ApiToken).values(
+        user_id=user_id, token_hash=hash_token(token), prefix=token[:12],
+        created_at=stix_timestamp(now), expires_at=expires, revoked_at=None))
+    return token
 
 
 def _role(role: str) -> Role:

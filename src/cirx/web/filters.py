@@ -7,6 +7,7 @@ everything on the page (and to the CSV downloads, which keep the query).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated
@@ -70,3 +71,24 @@ def incident_filter(request: Request) -> IncidentFilter:
 
 
 IncidentFilterDep = Annotated[IncidentFilter, Depends(incident_filter)]
+
+
+# -- the list fields of forms (the attribution desk, the review desk) ------------------------------
+
+
+def split_values(text: str, *, spaces: bool = False) -> list[str]:
+    """The values of a list field: separated by commas, semicolons or new lines (and spaces when ``spaces``)."""
+    pattern = r"[,;\n\r\t ]+" if spaces else r"[,;\n\r]+"
+    return list(dict.fromkeys(v.strip() for v in re.split(pattern, text) if v.strip()))
+
+
+def country_codes(field: str, text: str, errors: dict[str, str]) -> list[str]:
+    """ISO codes from a list field of codes or names; the first unknown one goes to ``errors[field]``."""
+    codes = []
+    for value in split_values(text):
+        iso2 = to_iso2(value)
+        if iso2 is None:
+            errors[field] = f"{field}: {value!r} is not a country (give an ISO code or a name)"
+            return []
+        codes.append(iso2)
+    return list(dict.fromkeys(codes))

@@ -16,7 +16,7 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 
 from cirx.access.policy import Principal
-from cirx.api.deps import get_platform
+from cirx.api.deps import PlatformDep
 from cirx.errors import Unauthenticated
 from cirx.platform import Platform
 from cirx.services.workspace import Workspace
@@ -26,7 +26,7 @@ SESSION_COOKIE = "cirx_session"
 SESSION_SECONDS = 12 * 3600
 
 
-def web_principal(request: Request, platform: Annotated[Platform, Depends(get_platform)]) -> Principal:
+def web_principal(request: Request, platform: PlatformDep) -> Principal:
     """The caller of a page (also kept on ``request.state`` for the templates)."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
@@ -43,7 +43,7 @@ def web_principal(request: Request, platform: Annotated[Platform, Depends(get_pl
     return principal
 
 
-def optional_principal(request: Request, platform: Annotated[Platform, Depends(get_platform)]) -> Principal | None:
+def optional_principal(request: Request, platform: PlatformDep) -> Principal | None:
     """The caller as :func:`web_principal` finds it, or None where that would refuse (the sign-in page)."""
     try:
         return web_principal(request, platform)
@@ -78,7 +78,7 @@ def _label(platform: Platform, principal: Principal) -> str | None:
     return f"{organisation.name} ({principal.role.value})"
 
 
-def web_workspace(platform: Annotated[Platform, Depends(get_platform)],
+def web_workspace(platform: PlatformDep,
                   principal: Annotated[Principal, Depends(web_principal)]) -> Workspace:
     """The caller's workspace: every read narrowed by the access policy."""
     return platform.workspace(principal)

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from cirx.api.deps import get_platform
+from cirx.api.deps import PlatformDep
 from cirx.errors import NotFound
 from cirx.model.incident import ir_properties
-from cirx.platform import Platform
 from cirx.services import cache
 from cirx.services.incidents import summary_row
 from cirx.services.workspace import Workspace
@@ -27,8 +26,6 @@ from cirx.web.render import csv_link, page
 from cirx.web.session import WebPrincipalDep, WebWorkspaceDep
 
 router = APIRouter(include_in_schema=False)
-
-PlatformDep = Annotated[Platform, Depends(get_platform)]
 
 ATTACK_SOFTWARE_URL = "https://attack.mitre.org/software/{id}/"
 _MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")

@@ -24,7 +24,7 @@ from cirx.analysis.attribution.evidence import Evidence
 from cirx.analysis.attribution.service import AttributionService
 from cirx.api.deps import PlatformDep
 from cirx.errors import NotFound
-from cirx.model.countries import to_iso2
+from cirx.web.filters import country_codes, split_values
 from cirx.web.render import csv_link, page
 from cirx.web.session import WebPrincipalDep, WebWorkspaceDep
 
@@ -37,12 +37,6 @@ ACH_COLUMNS = 6
 _TECHNIQUE = re.compile(r"^T\d{4}(?:\.\d{3})?$")
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _MAX_FIELD = 20_000
-
-
-def split_values(text: str, *, spaces: bool = False) -> list[str]:
-    """The values of a list field: separated by commas, semicolons or new lines (and spaces when ``spaces``)."""
-    pattern = r"[,;\n\r\t ]+" if spaces else r"[,;\n\r]+"
-    return list(dict.fromkeys(v.strip() for v in re.split(pattern, text) if v.strip()))
 
 
 @router.get("/attribution")
@@ -103,13 +97,7 @@ def _read_evidence(values: dict[str, str], errors: dict[str, str], service: Attr
         if unknown:
             errors["techniques"] = (f"techniques: {', '.join(unknown)} "
                                     f"{'is' if len(unknown) == 1 else 'are'} not in the ATT&CK data of this workspace")
-    countries: list[str] = []
-    for value in split_values(values["victim_countries"]):
-        iso2 = to_iso2(value)
-        if iso2 is None:
-            errors["victim_countries"] = f"victim_countries: {value!r} is not a country (give an ISO code or a name)"
-            break
-        countries.append(iso2)
+    countries = country_codes("victim_countries", values["victim_countries"], errors)
     when = values["date"].strip()
     if when and not _valid_date(when):
         errors["date"] = f"date: {when!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)"
@@ -117,7 +105,7 @@ def _read_evidence(values: dict[str, str], errors: dict[str, str], service: Attr
         return None
     return Evidence(techniques=tuple(techniques), software=tuple(split_values(values["software"])),
                     indicators=tuple(split_values(values["indicators"], spaces=True)),
-                    victim_countries=tuple(dict.fromkeys(countries)), sectors=tuple(split_values(values["sectors"])),
+                    victim_countries=tuple(countries), sectors=tuple(split_values(values["sectors"])),
                     date=when or None, notes=values["notes"].strip() or None)
 
 

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import time
 from functools import partial
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from cirx.analysis.norms import frameworks
 from cirx.analysis.norms.profiles import build_profiles
 from cirx.analysis.norms.service import NormsService
-from cirx.api.deps import get_platform
+from cirx.api.deps import PlatformDep
 from cirx.errors import NotFound
 from cirx.model.countries import to_iso2
 from cirx.platform import Platform
@@ -31,8 +31,6 @@ from cirx.web.render import csv_link, page
 from cirx.web.session import WebPrincipalDep, WebWorkspaceDep
 
 router = APIRouter(include_in_schema=False)
-
-PlatformDep = Annotated[Platform, Depends(get_platform)]
 
 ROLES = ("initiator", "receiver")
 #: The charts of each role (CSV names are ``ROLE-KIND``).

@@ -8,20 +8,19 @@ see is never listed, counted or shown, and asking for it by id answers the same
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import escape
 
 from cirx.analysis.attribution.service import AttributionService
 from cirx.analysis.norms import frameworks
 from cirx.analysis.norms.service import NormsService
-from cirx.api.deps import get_platform
+from cirx.api.deps import PlatformDep
 from cirx.errors import CirxError, InvalidInput, NotFound
 from cirx.model.incident import ir_properties
-from cirx.platform import Platform
 from cirx.services import cache
 from cirx.services.incidents import summary_row
 from cirx.services.workspace import Workspace
@@ -33,8 +32,6 @@ from cirx.web.render import csv_link, page
 from cirx.web.session import WebPrincipalDep, WebWorkspaceDep
 
 router = APIRouter(include_in_schema=False)
-
-PlatformDep = Annotated[Platform, Depends(get_platform)]
 
 PAGE_SIZE = 50
 #: The most rows the list's CSV download holds.

@@ -40,12 +40,12 @@ from cirx.extract.gazetteer import Gazetteer
 from cirx.extract.service import _NAME_TYPES, Extractor, load_or_build_model, model_path
 from cirx.extract.techniques import TechniqueModel
 from cirx.extract.text import read_bytes
-from cirx.model.countries import to_iso2
 from cirx.model.incident import CIRX_IDENTITY_ID, IR_EXTENSION_ID, ir_properties
 from cirx.platform import Platform
 from cirx.services import cache
 from cirx.services.workspace import Workspace
 from cirx.store.reader import StixReader
+from cirx.web.filters import country_codes
 from cirx.web.render import page
 from cirx.web.session import WebPrincipalDep, WebWorkspaceDep
 
@@ -108,8 +108,8 @@ def edit_draft(draft_id: str, request: Request, platform: PlatformDep, principal
     _may_change(principal, "editing a draft")
     draft = _own_draft(platform, principal, draft_id)
     errors: dict[str, str] = {}
-    receivers = _countries("receiver_countries", receiver_countries, errors)
-    initiators = _countries("initiator_countries", initiator_countries, errors)
+    receivers = country_codes("receiver_countries", receiver_countries, errors)
+    initiators = country_codes("initiator_countries", initiator_countries, errors)
     if not name.strip():
         errors["name"] = "name: an incident needs a name"
     if errors:
@@ -231,20 +231,6 @@ def gazetteer(reader: StixReader) -> Gazetteer:
     """Names of groups and software the caller may see (cached per store state and audience)."""
     return cache.cached("gazetteer", reader.engine, reader.principal,
                         lambda: build_gazetteer(reader.iter_latest(_NAME_TYPES, include_revoked=False)))
-
-
-def _countries(field: str, text: str, errors: dict[str, str]) -> list[str]:
-    """ISO codes from a comma-separated list of codes or names; an unknown one goes to ``errors``."""
-    codes = []
-    for value in (v.strip() for v in text.replace(";", ",").split(",")):
-        if not value:
-            continue
-        iso2 = to_iso2(value)
-        if iso2 is None:
-            errors[field] = f"{field}: {value!r} is not a country (give an ISO code or a name)"
-            return []
-        codes.append(iso2)
-    return codes
 
 
 def _desk(request: Request, platform: Platform, principal: Principal, *, errors: dict[str, str] | None = None,
