@@ -12,7 +12,7 @@ from cirx import Platform
 from cirx.analysis.norms.service import NormsService
 from cirx.model.incident import IR_EXTENSION_ID
 from cirx.store.reader import IncidentFilter
-from cirx.web.pages.dyads import intensity_by_year, ladder_chart, matrix_rows
+from cirx.web.pages.dyads import incident_rows, intensity_by_year, ladder_chart, matrix_rows
 from tests.web.pages import SECRET_NAMES
 from tests.web.pages import csv_rows as rows
 from tests.web.seed import SeededWorkspace
@@ -47,7 +47,7 @@ def test_intensity_by_year_and_ladder_chart() -> None:
                                                            "start_date": f"{year}-05-01",
                                                            "intensity": {"value": value}}}}
             for i, (year, value) in enumerate([(2020, 2.0), (2020, 4.0), (2021, None)])]
-    assert intensity_by_year(docs) == [
+    assert intensity_by_year(incident_rows(docs)) == [
         {"year": 2020, "incidents": 2, "measured": 2, "intensity_mean": 3.0, "intensity_max": 4.0},
         {"year": 2021, "incidents": 1, "measured": 0, "intensity_mean": None, "intensity_max": None}]
     figure = str(ladder_chart("r", "Ladder", [

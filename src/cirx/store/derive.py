@@ -99,7 +99,8 @@ def search_row(obj: dict[str, Any]) -> dict[str, Any] | None:
 
 def intensity_of(ir: dict[str, Any]) -> float | None:
     """The incident's intensity value (its scale is in the IR extension), or None when not a number."""
-    value = (ir.get("intensity") or {}).get("value") if isinstance(ir.get("intensity"), dict) else None
+    intensity = ir.get("intensity")
+    value = intensity.get("value") if isinstance(intensity, dict) else None
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value)

@@ -37,6 +37,7 @@ from cirx.model.incident import ir_properties
 from cirx.services import cache
 from cirx.services.incidents import summary_row
 from cirx.services.workspace import Workspace
+from cirx.store.derive import intensity_of
 from cirx.store.reader import IncidentFilter
 from cirx.web import charts, geo
 from cirx.web.filters import IncidentFilterDep, filter_options
@@ -116,22 +117,20 @@ class Rivalry:
                 "incidents": self.incidents}
 
 
-def intensity_by_year(docs: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def intensity_by_year(rows: Iterable[trends.IncidentRow]) -> list[dict[str, Any]]:
     """Per start year: incidents, how many have an intensity, its mean and its maximum."""
     years: dict[int, list[float | None]] = defaultdict(list)
-    for doc in docs:
-        ir = ir_properties(dict(doc))
-        text = str(ir.get("start_date") or "")[:4]
+    for row in rows:
+        text = str(row.start_date or "")[:4]
         if text.isdigit():
-            value = (ir.get("intensity") or {}).get("value")
-            years[int(text)].append(float(value) if value is not None else None)
-    rows = []
+            years[int(text)].append(row.intensity)
+    found = []
     for year in sorted(years):
         levels = [v for v in years[year] if v is not None]
-        rows.append({"year": year, "incidents": len(years[year]), "measured": len(levels),
-                     "intensity_mean": round(sum(levels) / len(levels), 2) if levels else None,
-                     "intensity_max": max(levels) if levels else None})
-    return rows
+        found.append({"year": year, "incidents": len(years[year]), "measured": len(levels),
+                      "intensity_mean": round(sum(levels) / len(levels), 2) if levels else None,
+                      "intensity_max": max(levels) if levels else None})
+    return found
 
 
 def incident_rows(docs: Iterable[Mapping[str, Any]]) -> list[trends.IncidentRow]:
@@ -139,11 +138,10 @@ def incident_rows(docs: Iterable[Mapping[str, Any]]) -> list[trends.IncidentRow]
     rows = []
     for doc in docs:
         ir = ir_properties(dict(doc))
-        value = (ir.get("intensity") or {}).get("value")
         rows.append(trends.IncidentRow(
             id=str(doc["id"]), initiators=tuple(ir.get("initiator_countries") or ()),
             receivers=tuple(ir.get("receiver_countries") or ()), start_date=ir.get("start_date"),
-            types=tuple(ir.get("incident_types") or ()), intensity=float(value) if value is not None else None))
+            types=tuple(ir.get("incident_types") or ()), intensity=intensity_of(ir)))
     return rows
 
 
@@ -189,7 +187,7 @@ def rivalry_data(workspace: Workspace, repository: NormsRepository, where: Incid
              for r in incidents.stats("types-by-year", where)]
     levels = [r.intensity for r in rows if r.intensity is not None]
     return Rivalry(initiator=a, receiver=b, incidents=[summary_row(d) for d in reversed(docs)], total=total,
-                   reverse=reverse, types_by_year=types, intensity=intensity_by_year(docs), responses=responses,
+                   reverse=reverse, types_by_year=types, intensity=intensity_by_year(rows), responses=responses,
                    escalation=escalation, intensity_mean=round(sum(levels) / len(levels), 3) if levels else None,
                    intensity_max=max(levels, default=None))
 
