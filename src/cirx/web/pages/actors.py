@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from markupsafe import Markup
 
 from cirx.api.deps import PlatformDep
 from cirx.errors import NotFound
 from cirx.model.incident import ir_properties
+from cirx.platform import Platform
 from cirx.services import cache
 from cirx.services.incidents import summary_row
 from cirx.services.workspace import Workspace
@@ -73,37 +76,58 @@ def actor_data(workspace: Workspace, reference: str) -> tuple[dict[str, Any], li
     return profile, incidents
 
 
+@dataclass(frozen=True)
+class ActorView:
+    """What the actor page shows, built once per actor, audience and store state."""
+
+    profile: dict[str, Any]
+    incidents: list[dict[str, Any]]
+    used: list[str]
+    heat: attack_matrix.HeatMap
+    matrix: Markup
+    technique_table: Markup | None
+    victims: list[dict[str, Any]]
+    sectors: list[dict[str, Any]]
+    timeline: list[dict[str, Any]]
+
+
+def actor_view(platform: Platform, workspace: Workspace, reference: str, techniques_csv: str) -> ActorView:
+    """The actor's profile, incidents, heat map (rendered) and charts' rows, as the caller may see them."""
+    profile, incidents = actor_data(workspace, reference)
+    layout = cache.cached("attack-layout", platform.engine, workspace.principal,
+                          lambda: attack_matrix.load_layout(workspace))
+    used = sorted({t["attack_id"] for t in profile["techniques"] if t.get("attack_id")})
+    heat = attack_matrix.heat_map(layout, used)
+    title = profile["name"] or reference
+    return ActorView(
+        profile=profile, incidents=incidents, used=used, heat=heat,
+        matrix=attack_matrix.render(heat, chart_id="attack-matrix",
+                                    title=f"ATT&CK Enterprise techniques used by {title}", csv_url=techniques_csv),
+        technique_table=attack_matrix.technique_table(heat) if heat.cells else None,
+        victims=counts(incidents, "receiver_countries", "country"), sectors=counts(incidents, "sectors", "sector"),
+        timeline=types_by_year(incidents))
+
+
 @router.get("/actors/{reference:path}")
 def actor_page(request: Request, reference: str, workspace: WebWorkspaceDep, principal: WebPrincipalDep,
                platform: PlatformDep) -> Response:
     """One actor's profile, as far as the caller may see it."""
     started = time.perf_counter()
-    profile, incidents = cache.cached("actor", platform.engine, workspace.principal,
-                                      lambda: actor_data(workspace, reference), reference)
-    layout = cache.cached("attack-layout", platform.engine, workspace.principal,
-                          lambda: attack_matrix.load_layout(workspace))
-    used = sorted({t["attack_id"] for t in profile["techniques"] if t.get("attack_id")})
-    heat = attack_matrix.heat_map(layout, used)
     links = {name: csv_link(request, name) for name in ("techniques", "victims", "sectors", "timeline", "incidents")}
-    title = profile["name"] or reference
-    matrix, technique_table = cache.cached(
-        "actor-matrix", platform.engine, workspace.principal,
-        lambda: (attack_matrix.render(heat, chart_id="attack-matrix",
-                                      title=f"ATT&CK Enterprise techniques used by {title}",
-                                      csv_url=links["techniques"]),
-                 attack_matrix.technique_table(heat) if heat.cells else None),
-        reference, links["techniques"])
-    victims = counts(incidents, "receiver_countries", "country")
-    sectors = counts(incidents, "sectors", "sector")
-    timeline = types_by_year(incidents)
+    view = cache.cached("actor", platform.engine, workspace.principal,
+                        lambda: actor_view(platform, workspace, reference, links["techniques"]),
+                        reference, links["techniques"])
+    profile, incidents, heat = view.profile, view.incidents, view.heat
+    victims, sectors, timeline = view.victims, view.sectors, view.timeline
     platform.audit.record(principal, "read", profile["ids"], detail="web actor page")
+    title = profile["name"] or reference
     context = {
         "profile": profile, "title": title, "schemes": scheme_rows(profile),
         "description": plain_description(profile.get("description")),
         "sponsor": country(profile["sponsor_country"]) if profile.get("sponsor_country") else None,
         "based_in": country(profile["country"]) if profile.get("country") else None,
-        "technique_count": len(used), "cell_count": len(heat.cells), "outside": heat.outside,
-        "matrix": matrix, "technique_table": technique_table,
+        "technique_count": len(view.used), "cell_count": len(heat.cells), "outside": heat.outside,
+        "matrix": view.matrix, "technique_table": view.technique_table,
         "software": software_rows(profile["software"]),
         "victims_chart": charts.bar_chart(
             "victims", f"Victim states of {title}'s incidents", victims, label="country", value="incidents",
