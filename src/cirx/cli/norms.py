@@ -222,7 +222,7 @@ def rivalries(
 def dyad_trends(
     initiator: Initiator = None, receiver: Receiver = None, type_: Type = None, sector: Sector = None,
     since: Since = None, until: Until = None,
-    intensity: Annotated[bool, typer.Option(help="Also the mean and maximum intensity (slower).")] = True,
+    intensity: Annotated[bool, typer.Option(help="Also the mean and maximum intensity.")] = True,
     out: Out = None, db: DbOption = None, as_json: JsonOption = False,
 ) -> None:
     """Who targets whom: directed dyads by year, type and intensity."""
