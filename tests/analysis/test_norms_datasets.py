@@ -58,9 +58,10 @@ def test_dcid_dyad_counts_are_reproduced(sqlite_platform: Platform) -> None:
     theirs = dcid_counts(folder)
     differences = {k: (ours.get(k), theirs.get(k)) for k in set(ours) | set(theirs) if ours.get(k) != theirs.get(k)}
     # DCID codes "BlockBuster Sequel China-South Korea" in the China-South Korea dyad with North Korea (731) as
-    # initiator, outside its own dyad; the importer keeps North Korea as initiator and records no receiver.
-    assert differences == {("CN", "KR"): (None, 1)}
-    assert len(theirs) == 40 and sum(ours.values()) == 428
+    # initiator, outside its own dyad; its name and political objective name China, which the importer uses.
+    assert differences == {}
+    assert len(theirs) == 40 and sum(ours.values()) == 429
+    assert any("BlockBuster Sequel China-South Korea" in note and "CN" in note for note in report.notes)
     escalation = service.escalation(IncidentFilter(), min_rank=9, within_days=365)
     assert {tuple(d["states"]): d["incidents"] for d in escalation["dyads"]} == ours
     assert 0 < escalation["followed"] < escalation["incidents"] == 429

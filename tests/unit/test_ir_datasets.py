@@ -123,6 +123,8 @@ def dcid_pairs_from_csv() -> Counter[Any]:
             initiator = to_iso2(row["initiator"])
             if initiator not in states:  # the Feb 2023 update corrects a few
                 initiator = to_iso2(update.get((row["Dyadpair"], row["Name"].strip().lower()), ""))
+            if initiator not in states and row["Name"].strip() == "BlockBuster Sequel China-South Korea":
+                initiator = "CN"  # coded 731 (North Korea) in both files; read by hand: "China targets ..."
             receivers = states - {initiator} if initiator in states else set()
             pairs.append(({initiator} if initiator else set(), receivers))
     return pair_counts(pairs)

@@ -20,7 +20,12 @@ What is imported: one incident per 2020 row (``external_id`` = its
 to ``original_values["dcid"]["feb2023"]`` for the responses feature.  The
 update also corrects three initiators that the 2020 release codes outside the
 dyad (Turkish DNS attack-Iraq, Loggerhead DNS attack-Syria, Operation
-Sidecopy_A); the corrected code is used and the 2020 one kept.  Incidents that
+Sidecopy_A); the corrected code is used and the 2020 one kept.  One more,
+"BlockBuster Sequel China-South Korea", is coded 731 (North Korea) in both files
+though its dyad, name and political objective ("China targets South Korean
+companies") all say China: where the code is outside the dyad and the row's name
+(and its objective, where it names either state) names one of the dyad's states
+first, that state is used, with a note.  Incidents that
 appear only in the update (as responses: "AE", "BR", "NFPC"...) are noted, not
 imported: they have no sources, no end date and unstable names.
 """
@@ -148,6 +153,13 @@ def _incident(row: dict[str, str], number: int, seen: dict[str, int],
             report.note(f"dcid row {number} ({name!r}): initiator {row.get('initiator')} is not in "
                         f"the dyad; the Feb 2023 update's {pair['incident']['initiator']} is used")
             initiator = corrected
+    if initiator not in dyad:
+        named = _named_actor(dyad, name, row.get("Political Objective") or "")
+        if named is not None:
+            report.note(f"dcid row {number} ({name!r}): initiator {row.get('initiator')} is not in the "
+                        f"dyad; the row's name and political objective name {named} as the state that "
+                        "acted, so it is used (the code is kept in the original values)")
+            initiator = named
     receivers = [code for code in dyad if code != initiator] if initiator in dyad else []
     if initiator not in dyad:
         report.note(f"dcid row {number} ({name!r}): initiator {row.get('initiator')} is not one "
@@ -199,6 +211,32 @@ def _incident(row: dict[str, str], number: int, seen: dict[str, int],
     return make_incident(source=SOURCE, external_id=ident, name=name, modified=modified,
                          description=(row.get("Political Objective") or "").strip() or None,
                          ir=compact(ir))
+
+
+def _named_actor(dyad: list[str], name: str, objective: str) -> str | None:
+    """The dyad state that the incident's name (and its political objective, where it names one)
+    names first, as in "BlockBuster Sequel China-South Korea"; None when they disagree or name none."""
+    firsts = [next(iter(_dyad_states_named(text, dyad)), None) for text in (name, objective)]
+    named = {state for state in firsts if state}
+    return named.pop() if len(named) == 1 and firsts[0] else None
+
+
+def _dyad_states_named(text: str, dyad: list[str]) -> Iterator[str]:
+    """The dyad's states in the order the text names them (names, short names, adjectives)."""
+    words = re.findall(r"[A-Za-z]+", text)
+    i = 0
+    while i < len(words):
+        for n in (3, 2, 1):
+            phrase = words[i:i + n]
+            if len(phrase) < n or (n == 1 and len(phrase[0]) <= 3 and not phrase[0].isupper()):
+                continue  # "as", "in", "it" are not country codes here
+            state = to_iso2(" ".join(phrase))
+            if state in dyad:
+                yield state
+                i += n
+                break
+        else:
+            i += 1
 
 
 def _cow(row: dict[str, str], column: str) -> str | None:
