@@ -18,9 +18,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+## The ATT&CK Enterprise release at hand, if any (the shared datasets beside the checkout); the knowledge
+## base then holds the current ATT&CK groups and their techniques, not only the galaxy's copy.
+ATTACK ?= $(firstword $(wildcard ../shared/data/attack/enterprise-attack*.json))
+
 ## Main job: set up, load the offline knowledge base into the default SQLite store, serve the workspace.
 demo: $(STAMP)
-	$(BIN)/cirx init
+	$(BIN)/cirx init $(if $(ATTACK),--attack $(ATTACK))
 	@echo "cirx: the workspace opens on http://127.0.0.1:8000 (Ctrl-C stops the server)"
 	$(BIN)/cirx serve --anonymous-read
 

@@ -67,3 +67,14 @@ def test_full_text_search_finds_techniques(attack_db: tuple[str, Path]) -> None:
     hits = platform.reader.search("spearphishing attachment", types=["attack-pattern"])
     assert hits[0]["name"] == "Spearphishing Attachment"
     platform.close()
+
+
+def test_init_loads_an_attack_release_into_the_knowledge_base(tmp_path: Path) -> None:
+    """The main job (`make demo`) passes the ATT&CK release at hand: the galaxy of pymispgalaxies 1.1.1 lags
+    ATT&CK (167 groups with technique links), the release brings the knowledge base to the current groups."""
+    bundle = shared_data("attack", "enterprise-attack-v18.1-no-campaigns.json")
+    db = f"sqlite:///{tmp_path / 'cirx.db'}"
+    summary = cirx_json("init", "--attack", str(bundle), "--db", db)
+    knowledge = summary["knowledge"]
+    assert knowledge["attack_groups_with_techniques"] >= 170
+    assert knowledge["misp_threat_actors"] >= 800 and knowledge["countries"] >= 240

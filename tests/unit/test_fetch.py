@@ -17,7 +17,7 @@ import pytest
 from cirx.config import Settings
 from cirx.errors import FetchError, InvalidInput
 from cirx.ingest import fetch as fetch_module
-from cirx.ingest.fetch import DATASETS, fetch, list_datasets
+from cirx.ingest.fetch import DATASETS, cached_release, fetch, list_datasets
 
 BUNDLE = json.dumps({"type": "bundle", "id": "bundle--1", "objects": [{"type": "identity"}]}).encode()
 MS_NAMES = json.dumps([{"Threat actor name": "Aqua Blizzard", "Origin/Threat": "Russia"}]).encode()
@@ -101,6 +101,8 @@ def test_fetch_downloads_checks_and_caches(tmp_path: Path, mirror: Mirror) -> No
 
     again = fetch("attack", settings)
     assert not again.files[0].downloaded and mirror.count("/mirror/attack/enterprise-attack-18.1.json") == 1
+    assert cached_release("attack", settings) == target  # what `cirx init` imports by default
+    assert cached_release("eurepoc", settings) is None
     fetch("attack", settings, force=True)
     assert mirror.count("/mirror/attack/enterprise-attack-18.1.json") == 2
 

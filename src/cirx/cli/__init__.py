@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -20,6 +21,7 @@ from cirx.cli.common import (
     print_report,
     progress_bar,
 )
+from cirx.ingest.fetch import cached_release
 
 app = typer.Typer(help="cirx: the open platform for international cyber-security cooperation.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -50,6 +52,9 @@ evaluation.app.command("attribution")(attribution_cli.eval_attribution)
 def init(
     db: DbOption = None,
     knowledge: Annotated[bool, typer.Option(help="Load the offline knowledge base too.")] = True,
+    attack: Annotated[Path | None, typer.Option(
+        help="Also import this ATT&CK Enterprise release (STIX bundle) into the knowledge base; default: "
+             "the release `cirx data fetch attack` left in the data directory, if any.")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Create (or upgrade) the store and load the offline knowledge base; prints a summary."""
@@ -60,6 +65,13 @@ def init(
             report = cirx.imports.knowledge_base(advance)
         if not as_json:
             print_report(report)
+        release = attack or cached_release("attack", cirx.settings)
+        if release is not None:
+            with progress_bar(f"importing {release.name}") as advance:
+                reports = cirx.imports.stix(release, advance)
+            if not as_json:
+                for report in reports:
+                    print_report(report)
     counts = cirx.reader.count_by_type()
     knowledge_counts = cirx.reader.knowledge_counts()
     elapsed = time.perf_counter() - started

@@ -209,6 +209,20 @@ def fetch(name: str, settings: Settings, *, progress: Callable[[int], None] | No
     return result
 
 
+def cached_release(name: str, settings: Settings) -> Path | None:
+    """The file of dataset ``name`` that an earlier ``fetch`` left, checked, in the data directory."""
+    dataset = DATASETS.get(name)
+    if dataset is None:
+        raise InvalidInput(f"unknown dataset {name!r}; choose one of {', '.join(sorted(DATASETS))}")
+    directory = Path(settings.data_dir) / "datasets" / name
+    manifest = _read_manifest(directory) if directory.is_dir() else {}
+    for entry in dataset["files"]:
+        target = directory / entry["name"]
+        if entry["name"] in manifest and target.is_file():
+            return target
+    return None
+
+
 def _download_with_retries(name: str, url: str, entry: DatasetFile, target: Path,
                            progress: Callable[[int], None] | None) -> tuple[str, int]:
     scheme = urllib.parse.urlsplit(url).scheme
