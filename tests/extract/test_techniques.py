@@ -52,3 +52,19 @@ def test_scores_and_splits_by_report() -> None:
     reports = [LabelledReport(str(i), "", [], frozenset()) for i in range(10)]
     folds = split_by_report(reports, 3)
     assert sorted(i for fold in folds for i in fold) == list(range(10))
+
+
+def test_examples_of_untrained_techniques_are_down_weighted_negatives() -> None:
+    examples, names = attack_examples(attack_bundle()["objects"])
+    outside = sum(1 for e in examples if e.labels == {"T1566.001"})
+    model = TechniqueModel.train(examples, names, labels=["T1059.001", "T1003.001"])
+    assert model.labels == ["T1003.001", "T1059.001"] and model.info["outside_negatives"] == outside
+    document = list(sentences("They dumped credentials from LSASS memory with Mimikatz."))
+    assert [hit.id for hit in model.predict(document)] == ["T1003.001"]
+    # Weight 0 drops them, as the evaluation's model did before; weight 1 makes them ordinary negatives.
+    phishing = ["Phishing emails carried a weaponized Word attachment."]
+    margins = [float(TechniqueModel.train(examples, names, labels=["T1059.001", "T1003.001"], outside_weight=w)
+                     .decisions(phishing).max()) for w in (0.0, 1.0)]
+    assert margins[1] < margins[0]
+    full = TechniqueModel.train(examples, names, min_examples=1)
+    assert full.info["outside_negatives"] == 0  # the product's model learns every technique: nothing is outside

@@ -71,12 +71,15 @@ Trainer = Callable[[list[LabelledReport], list[tuple[str, str, str]]], Callable[
 
 
 def cirx_trainer(attack: list[Example], names: dict[str, str]) -> Trainer:
-    """cirx's technique model: TRAM reports and sentences plus ATT&CK's examples."""
+    """cirx's technique model: TRAM reports and sentences plus ATT&CK's examples.
+
+    The model learns the techniques TRAM annotates; ATT&CK's procedure examples of the other techniques
+    stay in as down-weighted negatives (see :class:`TechniqueModel`).
+    """
     def train(reports: list[LabelledReport], single: list[tuple[str, str, str]]) -> Callable[[str], set[str]]:
         examples = _tram_examples(reports, single)
         labels = {label for example in examples for label in example.labels}
-        extra = [e for e in attack if e.labels & labels or not e.labels]
-        model = TechniqueModel.train(examples + extra, names, labels=labels)
+        model = TechniqueModel.train(examples + attack, names, labels=labels)
         return lambda text: {hit.id for hit in model.predict(list(sentences(text)))}
     return train
 

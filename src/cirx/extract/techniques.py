@@ -13,9 +13,14 @@ Training data (all offline):
 - without TRAM, the descriptions of groups and software serve as negatives.
 
 The model is a TF-IDF (word unigrams and bigrams, sublinear) one-vs-rest linear
-SVM.  A document's techniques are those whose best sentence scores above the
-threshold; that sentence is the evidence, and the margin is mapped to a score in
-(0, 1) that is 0.5 at the threshold.
+SVM.  When it is trained on a subset of the techniques (TRAM's), the examples of the
+other techniques (ATT&CK's procedures for them) stay in as negatives at a reduced
+weight (``OUTSIDE_WEIGHT``): ordinary attack prose that is not about these techniques,
+but not as sure a negative as a report's own unannotated sentences.
+
+A document's techniques are those whose best sentence scores above the threshold;
+that sentence is the evidence, and the margin is mapped to a score in (0, 1) that
+is 0.5 at the threshold.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from cirx.extract.text import Sentence, sentences
 
 DEFAULT_THRESHOLD = -0.4
 SLOPE = 3.0
+OUTSIDE_WEIGHT = 0.3
 MODEL_FILE = "techniques.joblib"
 BATCH = 2000
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
@@ -140,12 +146,16 @@ class TechniqueModel:
 
     @classmethod
     def train(cls, examples: Sequence[Example], names: dict[str, str], *, labels: Iterable[str] | None = None,
-              min_examples: int = 2, threshold: float = DEFAULT_THRESHOLD, c: float = 1.0) -> TechniqueModel:
-        """Train on ``examples``; ``labels`` restricts the techniques (default: those with enough examples)."""
+              min_examples: int = 2, threshold: float = DEFAULT_THRESHOLD, c: float = 1.0,
+              outside_weight: float = OUTSIDE_WEIGHT) -> TechniqueModel:
+        """Train on ``examples``; ``labels`` restricts the techniques (default: those with enough examples).
+
+        An example whose techniques are all outside the trained ones is a negative of weight ``outside_weight``.
+        """
         from collections import Counter
 
+        import numpy as np
         from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.multiclass import OneVsRestClassifier
         from sklearn.preprocessing import MultiLabelBinarizer
         from sklearn.svm import LinearSVC
 
@@ -160,11 +170,13 @@ class TechniqueModel:
         vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=150_000,
                                      dtype=_float32())
         matrix = vectorizer.fit_transform(texts)
-        binarizer = MultiLabelBinarizer(classes=wanted)
-        classifier = OneVsRestClassifier(LinearSVC(C=c), n_jobs=1).fit(matrix, binarizer.fit_transform(targets))
+        columns = MultiLabelBinarizer(classes=wanted).fit_transform(targets)
+        weights = np.array([outside_weight if e.labels and not e.labels & keep else 1.0 for e in examples])
+        estimators = [LinearSVC(C=c).fit(matrix, columns[:, j], sample_weight=weights) for j in range(len(wanted))]
         vectorizer.stop_words_ = None  # the pruned vocabulary: large and never used again
-        info = {"examples": len(examples), "positives": sum(1 for t in targets if t), "techniques": len(wanted)}
-        return cls(vectorizer, _Linear.of(classifier), wanted, {t: names.get(t, t) for t in wanted}, threshold, info)
+        info = {"examples": len(examples), "positives": sum(1 for t in targets if t), "techniques": len(wanted),
+                "outside_negatives": int((weights != 1.0).sum())}
+        return cls(vectorizer, _Linear.of(estimators), wanted, {t: names.get(t, t) for t in wanted}, threshold, info)
 
     def decisions(self, texts: Sequence[str]) -> Any:
         """The margin of every text for every technique (a texts × techniques array)."""
@@ -231,14 +243,14 @@ class _Linear:
     bias: Any
 
     @classmethod
-    def of(cls, classifier: Any) -> _Linear:
-        """Collect the weights of a fitted ``OneVsRestClassifier`` of linear models, pruning tiny ones."""
+    def of(cls, estimators: Sequence[Any]) -> _Linear:
+        """Collect the weights of fitted binary linear models (one per technique), pruning tiny ones."""
         import numpy as np
         from scipy import sparse
 
-        weights = np.vstack([estimator.coef_.ravel() for estimator in classifier.estimators_]).astype(np.float32)
+        weights = np.vstack([estimator.coef_.ravel() for estimator in estimators]).astype(np.float32)
         weights[np.abs(weights) < 1e-3] = 0.0
-        bias = np.array([float(estimator.intercept_[0]) for estimator in classifier.estimators_], dtype=np.float32)
+        bias = np.array([float(estimator.intercept_[0]) for estimator in estimators], dtype=np.float32)
         return cls(sparse.csr_matrix(weights.T), bias)
 
     def decision_function(self, matrix: Any) -> Any:
