@@ -10,6 +10,9 @@ object and the property.  Full conformance checking of exports is left to
 from __future__ import annotations
 
 import functools
+import os
+import stat
+import sys
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -83,6 +86,23 @@ def check_and_upgrade(obj: Any, *, max_bytes: int, size: int | None = None,
         raise InvalidObject(ident, "spec_version", f"unknown spec_version {spec!r} (expected 2.0 or 2.1)")
     elif spec == "2.0":
         _upgrade_from_20(obj)
+    if not _properties_pass(obj):
+        _check_properties(obj, ident)  # raises, naming the first property at fault
+    if stix_type not in SCO_TYPES and stix_type != "marking-definition" and "created" not in obj:
+        raise InvalidObject(ident, "created", "is required")
+    if stix_type == "relationship":
+        for key in ("source_ref", "target_ref", "relationship_type"):
+            if key not in obj:
+                raise InvalidObject(ident, key, "is required on a relationship")
+    elif stix_type == "sighting" and "sighting_of_ref" not in obj:
+        raise InvalidObject(ident, "sighting_of_ref", "is required on a sighting")
+    elif stix_type == "indicator":
+        _check_indicator(obj, ident, validate_patterns)
+    return obj
+
+
+def _check_properties(obj: dict[str, Any], ident: str) -> None:
+    """The property checks in order: raise :class:`InvalidObject` for the first one broken."""
     for key, value in obj.items():
         if key[-4:] == "_ref":
             if not is_identifier(value):
@@ -107,17 +127,73 @@ def check_and_upgrade(obj: Any, *, max_bytes: int, size: int | None = None,
     refs = obj.get("external_references")
     if refs is not None and not (isinstance(refs, list) and all(isinstance(r, dict) for r in refs)):
         raise InvalidObject(ident, "external_references", "must be a list of objects")
-    if stix_type not in SCO_TYPES and stix_type != "marking-definition" and "created" not in obj:
-        raise InvalidObject(ident, "created", "is required")
-    if stix_type == "relationship":
-        for key in ("source_ref", "target_ref", "relationship_type"):
-            if key not in obj:
-                raise InvalidObject(ident, key, "is required on a relationship")
-    elif stix_type == "sighting" and "sighting_of_ref" not in obj:
-        raise InvalidObject(ident, "sighting_of_ref", "is required on a sighting")
-    elif stix_type == "indicator":
-        _check_indicator(obj, ident, validate_patterns)
-    return obj
+
+
+# What each property name is checked as (see _properties_pass), learnt as names are seen.
+_REF, _REFS, _TIMESTAMP, _STRING, _STRINGS, _BOOL, _OBJECTS, _FREE = range(8)
+_KINDS: dict[str, int] = {}
+_GOOD_TIMESTAMPS: set[str] = set()  # timestamps already found valid (they repeat across objects)
+
+
+def _kind(key: str) -> int:
+    if key[-4:] == "_ref":
+        kind = _REF
+    elif key[-5:] == "_refs":
+        kind = _REFS
+    elif key in _TIMESTAMP_PROPERTIES:
+        kind = _TIMESTAMP
+    elif key in _STRING_PROPERTIES:
+        kind = _STRING
+    elif key in _LIST_OF_STRING_PROPERTIES:
+        kind = _STRINGS
+    elif key == "revoked":
+        kind = _BOOL
+    elif key == "external_references":
+        kind = _OBJECTS
+    else:
+        kind = _FREE
+    if len(_KINDS) < 65536:  # custom property names are unbounded
+        _KINDS[key] = kind
+    return kind
+
+
+def _properties_pass(obj: dict[str, Any]) -> bool:
+    """Whether every property passes the checks of :func:`_check_properties` (one pass, no messages)."""
+    kinds = _KINDS
+    for key, value in obj.items():
+        kind = kinds.get(key)
+        if kind is None:
+            kind = _kind(key)
+        if kind == _FREE:
+            continue
+        if kind == _REF:
+            if not is_identifier(value):
+                return False
+        elif kind == _REFS:
+            if value.__class__ is not list or not all(is_identifier(v) for v in value):
+                return False
+        elif value is None:
+            if kind == _BOOL:
+                return False
+        elif kind == _TIMESTAMP:
+            if value.__class__ is not str or value not in _GOOD_TIMESTAMPS:
+                if not is_timestamp(value):
+                    return False
+                if len(_GOOD_TIMESTAMPS) > 100_000:
+                    _GOOD_TIMESTAMPS.clear()
+                _GOOD_TIMESTAMPS.add(value)
+        elif kind == _STRING:
+            if not isinstance(value, str):
+                return False
+        elif kind == _STRINGS:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                return False
+        elif kind == _BOOL:
+            if not isinstance(value, bool):
+                return False
+        elif not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
+            return False
+    return True
 
 
 def _check_indicator(obj: dict[str, Any], ident: str, validate_patterns: bool) -> None:
@@ -155,8 +231,14 @@ def normalise_timestamp(value: str | None) -> str:
     return f"{head}.{fraction[:6].ljust(6, '0')}Z"
 
 
+# A bundle file up to this size is parsed whole (orjson, several times faster than a streaming
+# parse); a larger one is streamed, so that memory stays bounded whatever the file's size.
+WHOLE_DOCUMENT_BYTES = 64 * 1024 * 1024
+
+
 def iter_bundle(stream: IO[bytes], source: str) -> Iterator[tuple[dict[str, Any], int | None]]:
-    """Yield ``(object, None)`` for each entry of a bundle's ``objects``, streaming.
+    """Yield ``(object, None)`` for each entry of a bundle's ``objects`` (a file up to
+    ``WHOLE_DOCUMENT_BYTES`` is parsed whole, a larger one or a pipe is streamed).
 
     A single bare object (not a bundle) is accepted too.  Malformed JSON raises
     :class:`InvalidInput` naming the file and the byte where parsing failed;
@@ -178,12 +260,32 @@ def iter_bundle(stream: IO[bytes], source: str) -> Iterator[tuple[dict[str, Any]
         for obj in single.get("objects") or []:
             yield obj, None
         return
+    if len(head) < (1 << 16) or _file_size(stream) <= WHOLE_DOCUMENT_BYTES:
+        # The top-level ``objects`` array, as the streaming parse below reads it.
+        try:
+            objects = orjson.loads(head + stream.read() if len(head) == 1 << 16 else head).get("objects")
+        except orjson.JSONDecodeError as exc:
+            raise InvalidInput(f"{source}: bad JSON near byte {exc.pos}: {exc}") from exc
+        if objects is not None and not isinstance(objects, list):
+            raise InvalidInput(f"{source}: the bundle's objects must be a list, not {type(objects).__name__}")
+        for obj in objects or ():
+            yield obj, None
+        return
     chained = _Chained(head, stream)
     try:
         for obj in ijson.items(chained, "objects.item", use_float=True):
             yield obj, None
     except ijson.JSONError as exc:
         raise InvalidInput(f"{source}: bad JSON near byte {chained.position}: {exc}") from exc
+
+
+def _file_size(stream: IO[bytes]) -> int:
+    """The size of the regular file behind ``stream``; unbounded (a pipe, a socket) if unknown."""
+    try:
+        info = os.fstat(stream.fileno())
+    except (AttributeError, OSError, ValueError):
+        return sys.maxsize
+    return info.st_size if stat.S_ISREG(info.st_mode) else sys.maxsize
 
 
 class _Chained:

@@ -23,8 +23,9 @@ from cirx.model.stix import iter_bundle
 from cirx.store.writer import PLATFORM_IMPORT, ImportAccess, Progress, StixWriter
 
 Reader = Callable[[Path, ImportReport], Iterator[dict[str, Any]]]
-# Bundle files at least this large are parsed and checked in a second process (see StixWriter).
-PARALLEL_FROM_BYTES = 16 * 1024 * 1024
+# Bundle files at least this large are streamed, parsed and checked in a second process (see
+# StixWriter); smaller ones are parsed whole (cirx.model.stix.iter_bundle) and checked in a thread.
+PARALLEL_FROM_BYTES = 64 * 1024 * 1024
 
 
 def _cirx_objects() -> list[dict[str, Any]]:
@@ -80,10 +81,12 @@ class ImportService:
         contributor's marking or anonymity never touches them.  A rejected import
         leaves nothing behind, these included.
         """
-        self._writer.import_objects(iter(_cirx_objects()), ImportReport(source="cirx objects"))
-        contributor = self._contributor(access)
+        platform_objects, contributor = _cirx_objects(), self._contributor(access)
+        if self._writer.has_versions(platform_objects + contributor):
+            return  # the usual case after the first import: one look-up, no write transaction
+        self._writer.import_objects(platform_objects, ImportReport(source="cirx objects"))
         if contributor:
-            self._writer.import_objects(iter(contributor), ImportReport(source="contributor identity"),
+            self._writer.import_objects(contributor, ImportReport(source="contributor identity"),
                                         access=ImportAccess(default_tlp="green"))
 
     def stix(self, source: str | Path, progress: Progress | None = None,
@@ -116,7 +119,7 @@ class ImportService:
                      access: ImportAccess = PLATFORM_IMPORT) -> ImportReport:
         """Import STIX objects already parsed (a TAXII envelope's), all or nothing, as from a bundle."""
         report = ImportReport(source=label)
-        self._writer.import_objects(iter(objects), report, None, access)
+        self._writer.import_objects(objects if isinstance(objects, list) else iter(objects), report, None, access)
         if access.owner_org is not None:
             self._write_preamble(access)
         return report

@@ -1,7 +1,9 @@
 """Rows of the side tables derived from the latest version of a STIX object.
 
-Pure functions: a STIX dict in, plain row dicts out.  The writer deletes an
-object's old side rows and inserts these when a newer version becomes latest.
+Pure functions: a STIX dict in, row tuples out (in the column order of the
+``*_COLUMNS`` constants, which is how the writer inserts them).  The writer
+deletes an object's old side rows and inserts these when a newer version
+becomes latest.
 """
 
 from __future__ import annotations
@@ -28,73 +30,78 @@ UNSEARCHED_TYPES = frozenset({
     "indicator", "observed-data", "language-content",
 } | SCO_TYPES)
 
+RELATIONSHIP_COLUMNS = ("stix_id", "kind", "relationship_type", "source_ref", "target_ref", "revoked")
+ALIAS_COLUMNS = ("stix_id", "type", "alias", "alias_key")
+EXTERNAL_ID_COLUMNS = ("stix_id", "source_name", "external_id")
+SEARCH_COLUMNS = ("stix_id", "type", "name", "aliases", "description")
+INCIDENT_COLUMNS = ("stix_id", "name", "start_date", "end_date", "intensity")
+FACET_COLUMNS = ("stix_id", "facet", "value")
+DYAD_COLUMNS = ("stix_id", "initiator", "receiver", "year")
+Row = tuple[Any, ...]
+
 
 def names_of(obj: dict[str, Any]) -> list[str]:
     """The object's name and every alias it carries, first the name."""
     names: list[str] = []
-    for value in [obj.get("name"), *(obj.get("aliases") or []), *(obj.get("x_mitre_aliases") or [])]:
-        if isinstance(value, str) and value and value not in names:
-            names.append(value)
+    name = obj.get("name")
+    if isinstance(name, str) and name:
+        names.append(name)
+    for key in ("aliases", "x_mitre_aliases"):
+        for value in obj.get(key) or ():
+            if isinstance(value, str) and value and value not in names:
+                names.append(value)
     return names
 
 
-def relationship_rows(obj: dict[str, Any]) -> list[dict[str, Any]]:
-    """Edges of a relationship or sighting: one per source/target pair."""
+def relationship_rows(obj: dict[str, Any]) -> list[Row]:
+    """Edges of a relationship or sighting: one per source/target pair (``RELATIONSHIP_COLUMNS``)."""
     revoked = bool(obj.get("revoked", False))
     if obj["type"] == "relationship":
-        return [{
-            "stix_id": obj["id"], "kind": "relationship",
-            "relationship_type": obj["relationship_type"],
-            "source_ref": obj["source_ref"], "target_ref": obj["target_ref"], "revoked": revoked,
-        }]
+        return [(obj["id"], "relationship", obj["relationship_type"], obj["source_ref"], obj["target_ref"],
+                 revoked)]
     if obj["type"] == "sighting":
         sources = obj.get("where_sighted_refs") or [obj["id"]]
-        return [{
-            "stix_id": obj["id"], "kind": "sighting", "relationship_type": "sighting-of",
-            "source_ref": source, "target_ref": obj["sighting_of_ref"], "revoked": revoked,
-        } for source in sources]
+        return [(obj["id"], "sighting", "sighting-of", source, obj["sighting_of_ref"], revoked)
+                for source in sources]
     return []
 
 
-def alias_rows(obj: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per distinct normalised name of an alias-bearing object."""
+def alias_rows(obj: dict[str, Any], names: list[str] | None = None) -> list[Row]:
+    """One row per distinct normalised name of an alias-bearing object (``ALIAS_COLUMNS``)."""
     if obj["type"] not in ALIAS_TYPES:
         return []
-    rows, seen = [], set()
-    for name in names_of(obj):
+    rows: list[Row] = []
+    seen = set()
+    for name in names_of(obj) if names is None else names:
         key = alias_key(name)
         if key and key not in seen:
             seen.add(key)
-            rows.append({"stix_id": obj["id"], "type": obj["type"], "alias": name, "alias_key": key[:255]})
+            rows.append((obj["id"], obj["type"], name, key[:255]))
     return rows
 
 
-def external_id_rows(obj: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per external reference that carries a source identifier."""
-    rows = []
+def external_id_rows(obj: dict[str, Any]) -> list[Row]:
+    """One row per external reference that carries a source identifier (``EXTERNAL_ID_COLUMNS``)."""
+    rows: list[Row] = []
     for ref in obj.get("external_references") or ():
         external_id = ref.get("external_id")
         source = ref.get("source_name")
         if external_id and source:
-            rows.append({"stix_id": obj["id"], "source_name": str(source)[:128],
-                         "external_id": str(external_id)[:255]})
+            rows.append((obj["id"], str(source)[:128], str(external_id)[:255]))
     return rows
 
 
-def search_row(obj: dict[str, Any]) -> dict[str, Any] | None:
-    """The text of an object for full-text search, or None for types not searched."""
+def search_row(obj: dict[str, Any], names: list[str] | None = None) -> Row | None:
+    """The text of an object for full-text search (``SEARCH_COLUMNS``), or None for types not searched."""
     if obj["type"] in UNSEARCHED_TYPES:
         return None
-    names = names_of(obj)
+    if names is None:
+        names = names_of(obj)
     description = obj.get("description")
     if not names and not isinstance(description, str):
         return None
-    return {
-        "stix_id": obj["id"], "type": obj["type"],
-        "name": names[0] if names else None,
-        "aliases": " ".join(names[1:]) or None,
-        "description": description if isinstance(description, str) else None,
-    }
+    return (obj["id"], obj["type"], names[0] if names else None, " ".join(names[1:]) or None,
+            description if isinstance(description, str) else None)
 
 
 def intensity_of(ir: dict[str, Any]) -> float | None:
@@ -106,21 +113,23 @@ def intensity_of(ir: dict[str, Any]) -> float | None:
     return float(value)
 
 
-def incident_rows(obj: dict[str, Any]) -> tuple[dict[str, Any] | None, list[dict[str, Any]], list[dict[str, Any]]]:
-    """(incident row, facet rows, dyad rows) of an incident's IR properties."""
+def incident_rows(obj: dict[str, Any]) -> tuple[Row | None, list[Row], list[Row]]:
+    """(incident row, facet rows, dyad rows) of an incident's IR properties.
+
+    In the column orders ``INCIDENT_COLUMNS``, ``FACET_COLUMNS`` and ``DYAD_COLUMNS``.
+    """
     if obj["type"] != "incident":
         return None, [], []
     ir = ir_properties(obj)
     # Timelines and date filters use the start date, else the disclosure date (CFR has only that).
     start = ir.get("start_date") or ir.get("disclosure_date")
-    incident = {"stix_id": obj["id"], "name": obj.get("name"), "start_date": start,
-                "end_date": ir.get("end_date"), "intensity": intensity_of(ir)}
-    facets: list[dict[str, Any]] = []
+    incident = (obj["id"], obj.get("name"), start, ir.get("end_date"), intensity_of(ir))
+    facets: list[Row] = []
 
     def add(facet: str, values: Any) -> None:
         for value in values or ():
             if isinstance(value, str) and value:
-                facets.append({"stix_id": obj["id"], "facet": facet, "value": value[:255]})
+                facets.append((obj["id"], facet, value[:255]))
 
     initiators = sorted(set(ir.get("initiator_countries") or []))
     receivers = sorted(set(ir.get("receiver_countries") or []))
@@ -134,7 +143,7 @@ def incident_rows(obj: dict[str, Any]) -> tuple[dict[str, Any] | None, list[dict
     add("effect", ir.get("effects"))
     year = int(start[:4]) if isinstance(start, str) and start[:4].isdigit() else None
     dyads = [
-        {"stix_id": obj["id"], "initiator": initiator, "receiver": receiver, "year": year}
+        (obj["id"], initiator, receiver, year)
         for initiator in (initiators or [None])
         for receiver in (receivers or [None])
     ]

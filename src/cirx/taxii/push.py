@@ -2,7 +2,7 @@
 
 A POST is checked before anything is written: media type (415), size and
 object count (413), JSON and envelope shape (400).  The envelope is then
-imported in one transaction through :meth:`ImportService.stix_stream` with the
+imported in one transaction through :meth:`ImportService.stix_objects` with the
 collection's access (see :mod:`cirx.taxii.collections`): every object or none.
 The outcome is stored as a status resource and returned at once, ``complete``.
 """
@@ -28,6 +28,7 @@ from cirx.errors import (
 )
 from cirx.model.ids import now_timestamp
 from cirx.platform import Platform
+from cirx.store.producer import gc_paused
 from cirx.store.writer import ImportAccess
 from cirx.taxii.collections import Scope
 from cirx.taxii.tables import TaxiiStatus
@@ -108,6 +109,18 @@ def _version(obj: Any, requested: str) -> str:
             if isinstance(obj.get(key), str):
                 return str(obj[key])
     return requested
+
+
+def receive(platform: Platform, principal: Principal, scope: Scope, access: ImportAccess,
+            body: bytes) -> dict[str, Any]:
+    """Parse an envelope and add its objects (:func:`add_objects`), in one go.
+
+    The cyclic garbage collector is paused throughout, so that the envelope's
+    objects are freed (by reference counting) before any collection could
+    promote and rescan them.
+    """
+    with gc_paused():
+        return add_objects(platform, principal, scope, access, parse_envelope(body, platform.settings))
 
 
 def add_objects(platform: Platform, principal: Principal, scope: Scope, access: ImportAccess,

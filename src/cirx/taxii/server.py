@@ -188,8 +188,7 @@ async def add_objects(request: Request, collection_id: str, platform: PlatformDe
     access = await run_in_threadpool(collections.write_access, platform, principal, scope)
     push.check_content_type(request.headers.get("content-type"))
     body = await push.read_body(request, platform.settings.max_request_bytes)
-    objects = await run_in_threadpool(push.parse_envelope, body, platform.settings)
-    result = await run_in_threadpool(push.add_objects, platform, principal, scope, access, objects)
+    result = await run_in_threadpool(push.receive, platform, principal, scope, access, body)
     return _json(result, status=202)
 
 
