@@ -154,6 +154,9 @@ def test_bad_json_is_rejected_and_nothing_is_written(platform: Platform, tmp_pat
     (tmp_path / "text.json").write_text("this is not json")
     with pytest.raises(InvalidInput, match="not a STIX bundle"):
         platform.imports.stix(tmp_path / "text.json")
+    (tmp_path / "objects.json").write_text('{"type": "bundle", "objects": {"type": "indicator"}}')
+    with pytest.raises(InvalidInput, match=r"objects\.json: the bundle's objects must be a list"):
+        platform.imports.stix(tmp_path / "objects.json")
     assert platform.reader.count_versions() == 0
 
 
