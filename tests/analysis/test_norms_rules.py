@@ -382,3 +382,21 @@ def test_assessment_shape_matches_the_jsonl_contract() -> None:
     assert set(result["budapest"]) == {f"art{n}" for n in range(2, 12)}
     assert all(v["status"] in frameworks.STATUSES and v["because"] for v in result["norms"].values())
     assert result["response_justification"] in frameworks.JUSTIFICATIONS
+
+
+def test_eurepoc_responses_keep_a_semicolon_inside_brackets_in_one_actor() -> None:
+    from cirx.analysis.norms.responses import eurepoc
+
+    incident = sample("semicolons", "Wiper attack", "A wiper hit a satellite operator.", initiator_countries=["RU"],
+                      original_values={"eurepoc": {
+                          "political_response_type": "State Actors: Stabilizing measures; State Actors: "
+                                                     "Stabilizing measures",
+                          "political_response_type_subcode": "Statement by minister of foreign affairs; "
+                                                             "Statement by minister of foreign affairs",
+                          "political_response_date": "2022-05-10; 2022-05-10",
+                          "political_response_country": "Australia; United Kingdom",
+                          "political_response_actor": "Marise Payne (Minister for Foreign Affairs; Minister for "
+                                                      "Women, AUS); Liz Truss (Foreign Secretary, GBR)"}})
+    actors = [(r["actor"], r["actor_country"]) for r in eurepoc(incident)]
+    assert actors == [("Marise Payne (Minister for Foreign Affairs; Minister for Women, AUS)", "AU"),
+                      ("Liz Truss (Foreign Secretary, GBR)", "GB")]

@@ -41,7 +41,18 @@ def derived(incident: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _parts(text: Any) -> list[str]:
-    return [p.strip() for p in str(text or "").split(";")]
+    """The items of a ``;``-separated EuRepoC column; a ``;`` inside brackets is part of an item
+    ("Marise Payne (Minister for Foreign Affairs; Minister for Women, AUS)")."""
+    parts, depth, start, value = [], 0, 0, str(text or "")
+    for i, char in enumerate(value):
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth = max(depth - 1, 0)
+        elif char == ";" and depth == 0:
+            parts.append(value[start:i].strip())
+            start = i + 1
+    return [*parts, value[start:].strip()]
 
 
 def _date(text: str | None) -> str | None:
