@@ -108,11 +108,7 @@ def stacked_columns(chart_id: str, title: str, rows: Rows, *, x: str, series: st
     plot_w, plot_h = width - left - 10, height - top - bottom
     step = plot_w / len(xs)
     parts = [f'<svg viewBox="0 0 {width} {height}" role="img" aria-labelledby="{chart_id}-title" class="columns">']
-    for tick in range(5):
-        level = peak * tick / 4
-        y = top + plot_h - plot_h * tick / 4
-        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - 10}" y2="{y:.1f}" class="grid"/>'
-                     f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">{level:.0f}</text>')
+    parts += grid_lines(peak, left=left, top=top, right=width - 10, plot_h=plot_h, label="{:.0f}")
     label_every = max(1, len(xs) // 12)
     for i, key in enumerate(xs):
         base: float = top + plot_h
@@ -133,6 +129,16 @@ def stacked_columns(chart_id: str, title: str, rows: Rows, *, x: str, series: st
                  f'<text x="{left + plot_w / 2}" y="{height - 4}" text-anchor="middle" class="axis-label">'
                  f'{escape(x_label)}</text><text x="4" y="12" class="axis-label">{escape(y_label)}</text></svg>')
     return figure(chart_id, title, "".join(parts), csv_url=csv_url, legend=legend(names))
+
+
+def grid_lines(peak: float, *, left: float, top: float, right: float, plot_h: float, label: str) -> list[str]:
+    """Five horizontal grid lines from 0 to ``peak``, each labelled on the left (``label``: a format)."""
+    parts = []
+    for tick in range(5):
+        y = top + plot_h - plot_h * tick / 4
+        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}" class="grid"/>'
+                     f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">{label.format(peak * tick / 4)}</text>')
+    return parts
 
 
 def legend(names: Sequence[str]) -> str:

@@ -217,11 +217,7 @@ def intensity_chart(chart_id: str, title: str, rows: Sequence[Mapping[str, Any]]
     peak = max(float(r["intensity_max"]) for r in measured)
     top = float(max(4, 4 * math.ceil(peak / 4)))  # four grid steps of whole units
     parts = [f'<svg viewBox="0 0 {_W} {_H}" role="img" aria-labelledby="{chart_id}-title" class="columns">']
-    for tick in range(5):
-        level = top * tick / 4
-        y = _TOP + plot_h - plot_h * tick / 4
-        parts.append(f'<line x1="{_LEFT}" y1="{y:.1f}" x2="{_W - 10}" y2="{y:.1f}" class="grid"/>'
-                     f'<text x="{_LEFT - 4}" y="{y + 4:.1f}" text-anchor="end">{level:g}</text>')
+    parts += charts.grid_lines(top, left=_LEFT, top=_TOP, right=_W - 10, plot_h=plot_h, label="{:g}")
     for r in measured:
         i = int(r["year"]) - first
         x = _LEFT + i * step
