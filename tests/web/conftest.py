@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 
-from cirx import Platform
+from cirx import Platform, Settings
 from tests.conftest import shared_data
 from tests.web.seed import SeededWorkspace, seed
 
@@ -61,3 +61,27 @@ def owner(web_platform: Platform, seeded: SeededWorkspace) -> TestClient:
 def outsider(web_platform: Platform, seeded: SeededWorkspace) -> TestClient:
     """CERT-PT, which must never see CERT-EE's AMBER and RED incidents."""
     return signed_in(web_platform, seeded.outsider_token)
+
+
+@dataclass(frozen=True)
+class TwoOrganisations:
+    """A fresh, empty platform with CERT-A and CERT-B, and a browser signed in as each."""
+
+    platform: Platform
+    owner: TestClient
+    other: TestClient
+
+
+@pytest.fixture
+def two_organisations(tmp_path: Path) -> Iterator[TwoOrganisations]:
+    """For tests that import their own objects (CERT-A owns them, CERT-B must not see what is not shared)."""
+    platform = Platform(Settings(database_url=f"sqlite:///{tmp_path / 'cirx.db'}", data_dir=tmp_path)).init()
+    try:
+        orgs = platform.organisations
+        orgs.create("CERT-A", country="EE", sector="government")
+        orgs.create("CERT-B", country="PT", sector="government")
+        mine, _ = orgs.create_token("CERT-A", role="contributor", user="a@example.org")
+        theirs, _ = orgs.create_token("CERT-B", role="contributor", user="b@example.org")
+        yield TwoOrganisations(platform, signed_in(platform, mine), signed_in(platform, theirs))
+    finally:
+        platform.close()

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 import warnings
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cirx import Platform, Settings
+from cirx import Platform
 from cirx.access.tlp import TLP2_MARKINGS
 from cirx.ingest.report import ImportReport
 from cirx.web import attack_matrix
+from tests.web.conftest import TwoOrganisations
 from tests.web.pages import SECRET_NAMES, csv_rows
 
 with warnings.catch_warnings():
@@ -133,35 +133,22 @@ def test_unknown_actor_is_404(anonymous: TestClient) -> None:
     assert response.status_code == 404 and "no actor" in response.text
 
 
-def test_actor_pages_hide_what_the_caller_may_not_see(tmp_path: Path, outsider: TestClient) -> None:
+def test_actor_pages_hide_what_the_caller_may_not_see(two_organisations: TwoOrganisations,
+                                                     outsider: TestClient) -> None:
     for name in SECRET_NAMES:
         assert name not in outsider.get("/actors/G0007").text
-    from cirx.api.app import create_app
-    from cirx.web.session import SESSION_COOKIE
-
-    platform = Platform(Settings(database_url=f"sqlite:///{tmp_path / 'cirx.db'}", data_dir=tmp_path)).init()
-    try:
-        orgs = platform.organisations
-        orgs.create("CERT-A", country="EE", sector="government")
-        orgs.create("CERT-B", country="PT", sector="government")
-        mine, _ = orgs.create_token("CERT-A", role="contributor", user="a@example.org")
-        theirs, _ = orgs.create_token("CERT-B", role="contributor", user="b@example.org")
-        actor = {"type": "intrusion-set", "spec_version": "2.1", "id": "intrusion-set--55555555-5555-4555-8555-555555555555",
-                 "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z", "name": "Glacier Panda",
-                 "aliases": ["Ice Wolf"], "object_marking_refs": [TLP2_MARKINGS["amber"]]}
-        platform.writer.import_objects(iter([actor]), ImportReport("secret actor"),
-                                       access=platform.imports.access("CERT-A", tlp="amber"))
-        clients = {}
-        for who, token in (("owner", mine), ("other", theirs)):
-            clients[who] = TestClient(create_app(platform))
-            clients[who].cookies.set(SESSION_COOKIE, token)
-        assert clients["owner"].get("/actors/Ice%20Wolf").status_code == 200
-        assert "Glacier Panda" in clients["owner"].get(f"/actors/{actor['id']}").text
-        unknown = clients["other"].get("/actors/Nobody%20Here")
-        for reference, typed in (("Ice%20Wolf", "Ice Wolf"), ("Glacier%20Panda", "Glacier Panda"),
-                                 (actor["id"], actor["id"])):
-            hidden = clients["other"].get(f"/actors/{reference}")
-            assert hidden.status_code == unknown.status_code == 404
-            assert hidden.text.replace(typed, "X") == unknown.text.replace("Nobody Here", "X")
-    finally:
-        platform.close()
+    platform = two_organisations.platform
+    actor = {"type": "intrusion-set", "spec_version": "2.1", "id": "intrusion-set--55555555-5555-4555-8555-555555555555",
+             "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z", "name": "Glacier Panda",
+             "aliases": ["Ice Wolf"], "object_marking_refs": [TLP2_MARKINGS["amber"]]}
+    platform.writer.import_objects(iter([actor]), ImportReport("secret actor"),
+                                   access=platform.imports.access("CERT-A", tlp="amber"))
+    owner, other = two_organisations.owner, two_organisations.other
+    assert owner.get("/actors/Ice%20Wolf").status_code == 200
+    assert "Glacier Panda" in owner.get(f"/actors/{actor['id']}").text
+    unknown = other.get("/actors/Nobody%20Here")
+    for reference, typed in (("Ice%20Wolf", "Ice Wolf"), ("Glacier%20Panda", "Glacier Panda"),
+                             (actor["id"], actor["id"])):
+        hidden = other.get(f"/actors/{reference}")
+        assert hidden.status_code == unknown.status_code == 404
+        assert hidden.text.replace(typed, "X") == unknown.text.replace("Nobody Here", "X")

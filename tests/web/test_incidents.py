@@ -5,17 +5,17 @@ from __future__ import annotations
 import html
 import re
 import warnings
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from cirx import Platform, Settings
+from cirx import Platform
 from cirx.access.tables import AuditEvent
 from cirx.access.tlp import TLP2_MARKINGS
 from cirx.ingest.report import ImportReport
 from cirx.model.incident import make_incident
 from cirx.store.reader import IncidentFilter
+from tests.web.conftest import TwoOrganisations
 from tests.web.pages import SECRET_NAMES, csv_rows
 from tests.web.seed import SeededWorkspace
 
@@ -195,54 +195,39 @@ def test_incident_reads_are_audited(owner: TestClient, web_platform: Platform, s
     assert "read" in actions
 
 
-def test_related_objects_and_indicators_follow_the_access_policy(tmp_path: Path) -> None:
-    from cirx.api.app import create_app
-    from cirx.web.session import SESSION_COOKIE
+def test_related_objects_and_indicators_follow_the_access_policy(two_organisations: TwoOrganisations) -> None:
+    platform = two_organisations.platform
+    incident = make_incident(source="test", external_id="1", name="Public incident", modified="2024-01-01T00:00:00Z",
+                             ir={"receiver_countries": ["EE"], "start_date": "2024-01-01"})
+    actor = {"type": "intrusion-set", "spec_version": "2.1", "id": "intrusion-set--11111111-1111-4111-8111-111111111111",
+             "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z", "name": "Harbour Spider"}
+    public_ioc = {"type": "indicator", "spec_version": "2.1", "id": "indicator--22222222-2222-4222-8222-222222222222",
+                  "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z",
+                  "name": "Public C2", "pattern": "[ipv4-addr:value = '198.51.100.7']", "pattern_type": "stix",
+                  "valid_from": "2024-01-01T00:00:00Z"}
+    secret_ioc = {**public_ioc, "id": "indicator--33333333-3333-4333-8333-333333333333", "name": "Secret C2",
+                  "pattern": "[ipv4-addr:value = '203.0.113.9']", "object_marking_refs": [TLP2_MARKINGS["amber"]]}
 
-    platform = Platform(Settings(database_url=f"sqlite:///{tmp_path / 'cirx.db'}", data_dir=tmp_path)).init()
-    try:
-        orgs = platform.organisations
-        orgs.create("CERT-A", country="EE", sector="government")
-        orgs.create("CERT-B", country="PT", sector="government")
-        owner_token, _ = orgs.create_token("CERT-A", role="contributor", user="a@example.org")
-        other_token, _ = orgs.create_token("CERT-B", role="contributor", user="b@example.org")
-        incident = make_incident(source="test", external_id="1", name="Public incident", modified="2024-01-01T00:00:00Z",
-                                 ir={"receiver_countries": ["EE"], "start_date": "2024-01-01"})
-        actor = {"type": "intrusion-set", "spec_version": "2.1", "id": "intrusion-set--11111111-1111-4111-8111-111111111111",
-                 "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z", "name": "Harbour Spider"}
-        public_ioc = {"type": "indicator", "spec_version": "2.1", "id": "indicator--22222222-2222-4222-8222-222222222222",
-                      "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z",
-                      "name": "Public C2", "pattern": "[ipv4-addr:value = '198.51.100.7']", "pattern_type": "stix",
-                      "valid_from": "2024-01-01T00:00:00Z"}
-        secret_ioc = {**public_ioc, "id": "indicator--33333333-3333-4333-8333-333333333333", "name": "Secret C2",
-                      "pattern": "[ipv4-addr:value = '203.0.113.9']", "object_marking_refs": [TLP2_MARKINGS["amber"]]}
+    def rel(n: int, source: str, kind: str, target: str, **extra: object) -> dict[str, object]:
+        return {"type": "relationship", "spec_version": "2.1", "id": f"relationship--4444444{n}-4444-4444-8444-444444444444",
+                "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z",
+                "relationship_type": kind, "source_ref": source, "target_ref": target, **extra}
 
-        def rel(n: int, source: str, kind: str, target: str, **extra: object) -> dict[str, object]:
-            return {"type": "relationship", "spec_version": "2.1", "id": f"relationship--4444444{n}-4444-4444-8444-444444444444",
-                    "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z",
-                    "relationship_type": kind, "source_ref": source, "target_ref": target, **extra}
-
-        public = [incident, actor, public_ioc, rel(1, incident["id"], "attributed-to", actor["id"]),
-                  rel(2, public_ioc["id"], "indicates", incident["id"])]
-        platform.writer.import_objects(iter(public), ImportReport("public"),
-                                       access=platform.imports.access("CERT-A", tlp="clear"))
-        platform.writer.import_objects(
-            iter([secret_ioc, rel(3, secret_ioc["id"], "indicates", incident["id"],
-                                  object_marking_refs=[TLP2_MARKINGS["amber"]])]),
-            ImportReport("secret"), access=platform.imports.access("CERT-A", tlp="amber"))
-        clients = {}
-        for name, token in (("owner", owner_token), ("other", other_token)):
-            clients[name] = TestClient(create_app(platform))
-            clients[name].cookies.set(SESSION_COOKIE, token)
-        mine = clients["owner"].get("/incidents/test:1").text
-        theirs = clients["other"].get("/incidents/test:1").text
-        assert '<a href="/actors/intrusion-set--11111111-1111-4111-8111-111111111111">Harbour Spider</a>' in mine
-        assert "Harbour Spider" in theirs
-        assert "198.51.100.7" in mine and "198.51.100.7" in theirs
-        assert "203.0.113.9" in mine and "Secret C2" in mine
-        assert "203.0.113.9" not in theirs and "Secret C2" not in theirs
-    finally:
-        platform.close()
+    public = [incident, actor, public_ioc, rel(1, incident["id"], "attributed-to", actor["id"]),
+              rel(2, public_ioc["id"], "indicates", incident["id"])]
+    platform.writer.import_objects(iter(public), ImportReport("public"),
+                                   access=platform.imports.access("CERT-A", tlp="clear"))
+    platform.writer.import_objects(
+        iter([secret_ioc, rel(3, secret_ioc["id"], "indicates", incident["id"],
+                              object_marking_refs=[TLP2_MARKINGS["amber"]])]),
+        ImportReport("secret"), access=platform.imports.access("CERT-A", tlp="amber"))
+    mine = two_organisations.owner.get("/incidents/test:1").text
+    theirs = two_organisations.other.get("/incidents/test:1").text
+    assert '<a href="/actors/intrusion-set--11111111-1111-4111-8111-111111111111">Harbour Spider</a>' in mine
+    assert "Harbour Spider" in theirs
+    assert "198.51.100.7" in mine and "198.51.100.7" in theirs
+    assert "203.0.113.9" in mine and "Secret C2" in mine
+    assert "203.0.113.9" not in theirs and "Secret C2" not in theirs
 
 
 @pytest.mark.parametrize("url", ["/incidents", "/incidents/eurepoc:1493"])
