@@ -20,7 +20,6 @@ names where a country or type belongs is rejected, naming the row and column.
 from __future__ import annotations
 
 import csv
-import functools
 import hashlib
 import re
 from collections import Counter, defaultdict
@@ -41,7 +40,7 @@ from cirx.ingest.eurepoc import (
     url_sources,
 )
 from cirx.ingest.report import ImportReport
-from cirx.model.countries import known_names, to_iso2
+from cirx.model.countries import countries_in, to_iso2
 from cirx.model.incident import make_incident
 from cirx.model.vocab import (
     effects_from,
@@ -197,45 +196,10 @@ def repair_shift(row: list[str]) -> list[str] | None:
     return [cell.strip() if i >= 4 else cell for i, cell in enumerate(fixed)] + extra
 
 
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z'’.&-]*")
-_CAPS_OK = {"US", "UK", "USA", "UAE", "U.S.", "U.K.", "U.S", "U.K"}
-
-
 def victim_countries(text: str) -> list[str]:
-    """ISO codes of the states a CFR ``Victims`` text names (sorted, deduplicated).
-
-    Longest match first over runs of up to four capitalised words within each
-    comma-separated part: country names ("United States", "Republic of Korea"),
-    "U.S.", "UK" and adjectives ("Ukrainian government agencies" -> UA).  Other
-    all-capital short words ("IT", "UN") are not read as codes.
-    """
-    words = _name_words()
-    found: set[str] = set()
-    for part in re.split(r"[,;:()/]", text):
-        tokens = [re.sub(r"['’]s?$", "", t) for t in _TOKEN.findall(part)]
-        i = 0
-        while i < len(tokens):
-            for size in (4, 3, 2, 1):
-                window = tokens[i:i + size]
-                if (len(window) < size or not window[0][0].isupper() or not window[-1][0].isupper()
-                        or any(w.lower().strip(".") not in words for w in window)):
-                    continue  # no country name has these words: spare to_iso2's slow search
-                if size == 1 and window[0].upper() == window[0] and window[0] not in _CAPS_OK:
-                    continue
-                code = to_iso2(" ".join(window))
-                if code:
-                    found.add(code)
-                    i += size
-                    break
-            else:
-                i += 1
-    return sorted(found)
-
-
-@functools.lru_cache(maxsize=1)
-def _name_words() -> frozenset[str]:
-    """Every word of the country names, codes and adjectives that to_iso2 knows."""
-    return frozenset(w.strip(".,") for name in known_names() for w in name.split())
+    """ISO codes of the states a CFR ``Victims`` text names (sorted, deduplicated; see
+    :func:`cirx.model.countries.countries_in`)."""
+    return sorted(set(countries_in(text)))
 
 
 _NOT_A_GROUP = re.compile(r"\b(governments?|hackers?|authorities|agencies|officials|five eyes|"

@@ -52,7 +52,7 @@ from cirx.ingest.eurepoc import (
     url_sources,
 )
 from cirx.ingest.report import ImportReport
-from cirx.model.countries import to_iso2
+from cirx.model.countries import countries_in, to_iso2
 from cirx.model.incident import make_incident
 from cirx.model.vocab import (
     effects_from,
@@ -222,21 +222,11 @@ def _named_actor(dyad: list[str], name: str, objective: str) -> str | None:
 
 
 def _dyad_states_named(text: str, dyad: list[str]) -> Iterator[str]:
-    """The dyad's states in the order the text names them (names, short names, adjectives)."""
-    words = re.findall(r"[A-Za-z]+", text)
-    i = 0
-    while i < len(words):
-        for n in (3, 2, 1):
-            phrase = words[i:i + n]
-            if len(phrase) < n or (n == 1 and len(phrase[0]) <= 3 and not phrase[0].isupper()):
-                continue  # "as", "in", "it" are not country codes here
-            state = to_iso2(" ".join(phrase))
-            if state in dyad:
-                yield state
-                i += n
-                break
-        else:
-            i += 1
+    """The dyad's states in the order the text names them ("China-South Korea": words split at hyphens)."""
+    return (state for state in countries_in(text, word=_UNHYPHENATED) if state in dyad)
+
+
+_UNHYPHENATED = re.compile(r"[A-Za-z][A-Za-z'’.&]*")
 
 
 def _cow(row: dict[str, str], column: str) -> str | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import functools
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pycountry
@@ -156,3 +157,42 @@ def country_name(iso2: str) -> str:
 def all_iso2() -> list[str]:
     """Every ISO 3166-1 alpha-2 code pycountry knows, plus Kosovo (XK)."""
     return sorted({str(c.alpha_2) for c in pycountry.countries} | {"XK"})
+
+
+WORD = re.compile(r"[A-Za-z][A-Za-z'’.&-]*")  # keeps hyphenated names whole ("Guinea-Bissau")
+_CAPS_OK = {"US", "UK", "USA", "UAE", "U.S.", "U.K.", "U.S", "U.K"}
+
+
+def countries_in(text: str, *, word: re.Pattern[str] = WORD) -> Iterator[str]:
+    """ISO codes of the states a text names, in the order it names them (repeats included).
+
+    Longest match first over runs of up to four capitalised words (``word`` says what a word is)
+    within each part between commas, semicolons, colons, brackets and slashes: country names
+    ("United States", "Republic of Korea"), "U.S.", "UK" and adjectives ("Ukrainian government
+    agencies" -> UA).  Other all-capital short words ("IT", "UN", "THAAD") are not read as codes.
+    """
+    words = _name_words()
+    for part in re.split(r"[,;:()/]", text):
+        tokens = [re.sub(r"['’]s?$", "", t) for t in word.findall(part)]
+        i = 0
+        while i < len(tokens):
+            for size in (4, 3, 2, 1):
+                window = tokens[i:i + size]
+                if (len(window) < size or not window[0][0].isupper() or not window[-1][0].isupper()
+                        or any(w.lower().strip(".") not in words for w in window)):
+                    continue  # no country name has these words: spare to_iso2's slow search
+                if size == 1 and window[0].upper() == window[0] and window[0] not in _CAPS_OK:
+                    continue
+                code = to_iso2(" ".join(window))
+                if code:
+                    yield code
+                    i += size
+                    break
+            else:
+                i += 1
+
+
+@functools.lru_cache(maxsize=1)
+def _name_words() -> frozenset[str]:
+    """Every word of the country names, codes and adjectives that to_iso2 knows."""
+    return frozenset(w.strip(".,") for name in known_names() for w in name.split())
