@@ -73,6 +73,13 @@ NOTES = [
     "  proposed IR field `state_responsibility`.",
     "- Most 'none' incidents are ones EuRepoC left without breach ('Not available') while cirx sees an",
     "  unauthorised intrusion into another state's systems (sovereignty, on France's reading).",
+    "- Section D takes the rows where EuRepoC is consistent with its own rule: cirx's agreement there is about",
+    "  the same as on all rows, so EuRepoC's inconsistency is not what holds cirx back; the breach judgement",
+    "  for non-state operations is. EuRepoC's 'Not available' breach is not separable by the structured",
+    "  fields: four 'state nexus' variants (sovereignty not implicated when no initiator state and no State",
+    "  attribution are recorded and the initiator is unknown / criminal / both / also hacktivist) all lowered",
+    "  agreement (justification 70.3% -> 63.3%, 68.3%, 61.0%, 61.4%; sovereignty 84.8% -> 65.6%, 77.5%,",
+    "  58.3%, 53.0%), measured on 2026-12-07 and not kept.",
 ]
 
 
@@ -120,6 +127,7 @@ def compare(folder: Path, *, proposed_field: bool) -> dict[str, Any]:
     tables: dict[str, Counter[tuple[str, str]]] = {rule: Counter() for rule in CATEGORIES}
     tables["any breach"] = Counter()
     justification: Counter[tuple[str, str]] = Counter()
+    justified: dict[str, str] = {}  # EuRepoC ID -> cirx's justification, where EuRepoC coded one
     disagreements: list[dict[str, Any]] = []
     for incident in incidents(folder):
         ident = incident["external_references"][0]["external_id"]
@@ -142,6 +150,7 @@ def compare(folder: Path, *, proposed_field: bool) -> dict[str, Any]:
             tables["any breach"][(their_any, our_any)] += 1
         if theirs["justification"]:
             justification[(theirs["justification"], ours["response_justification"])] += 1
+            justified[ident] = ours["response_justification"]
             if ours["response_justification"] not in (theirs["justification"], "cannot_tell"):
                 disagreements.append({
                     "id": ident, "name": incident["name"], "eurepoc": theirs["justification"],
@@ -149,20 +158,31 @@ def compare(folder: Path, *, proposed_field: bool) -> dict[str, Any]:
                     "cirx_breach": ", ".join(k for k, v in ours["international_law"].items() if v == "implicated")
                     or "none", "attribution": ours["attribution"]["state"] or "none",
                 })
-    return {"tables": tables, "justification": justification, "disagreements": disagreements}
+    return {"tables": tables, "justification": justification, "justified": justified,
+            "disagreements": disagreements}
+
+
+def eurepoc_rule(coding: dict[str, Any]) -> str:
+    """EuRepoC's stated rule applied to its own inputs (state responsibility, breach)."""
+    state = coding["responsibility"] in ("state-executed", "state-shaped")
+    breached = coding["breach"] is not None
+    return "countermeasures" if state and breached else "retorsion" if state or breached else "none"
 
 
 def self_consistency(folder: Path) -> Counter[tuple[str, str]]:
-    """EuRepoC's own rule applied to its own inputs (state responsibility, breach) vs its justification."""
+    """EuRepoC's own rule applied to its own inputs vs its justification."""
     table: Counter[tuple[str, str]] = Counter()
     for coding in eurepoc_coding(folder).values():
-        if not coding["justification"]:
-            continue
-        state = coding["responsibility"] in ("state-executed", "state-shaped")
-        breached = coding["breach"] is not None
-        rule = "countermeasures" if state and breached else "retorsion" if state or breached else "none"
-        table[(coding["justification"], rule)] += 1
+        if coding["justification"]:
+            table[(coding["justification"], eurepoc_rule(coding))] += 1
     return table
+
+
+def on_consistent_rows(folder: Path, result: dict[str, Any]) -> Counter[tuple[str, str]]:
+    """cirx's justification against EuRepoC's, on the rows where EuRepoC follows its own rule."""
+    coding = eurepoc_coding(folder)
+    return Counter((coding[ident]["justification"], ours) for ident, ours in result["justified"].items()
+                   if coding[ident]["justification"] == eurepoc_rule(coding[ident]))
 
 
 def agreement(table: Counter[tuple[str, str]], values: tuple[str, ...]) -> tuple[int, int, int]:
@@ -233,6 +253,14 @@ def main() -> None:
               "EuRepoC's agreement with itself by much.", ""]
     lines += confusion(ceiling, ("countermeasures", "retorsion", "none"), ("countermeasures", "retorsion", "none"),
                        against="EuRepoC's rule")
+    consistent = on_consistent_rows(args.data, fields_only)
+    ok, called, total = agreement(consistent, ("countermeasures", "retorsion", "none"))
+    lines += ["", "## D. Run A on the rows where EuRepoC follows its own rule", "",
+              f"The {total} incidents whose `legal_response_indicator` is what EuRepoC's rule gives on EuRepoC's "
+              f"own inputs (section C): cirx agrees on **{ok} of {called} ({ok / called:.1%})** where both make "
+              "a call.", ""]
+    lines += confusion(consistent, ("countermeasures", "retorsion", "none"),
+                       ("countermeasures", "retorsion", "none", "cannot_tell"))
     lines += ["", "## Justification disagreements, run A", "", *disagreement_list(fields_only)]
     lines += ["", "## Justification disagreements, run B", "", *disagreement_list(proposed)]
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
