@@ -1,10 +1,10 @@
-"""Migrations on both backends: 0006 fills the intensity column from the stored documents."""
+"""Migrations on both backends: 0006 fills the intensity column from the stored documents; 0007 indexes audit owners."""
 
 from __future__ import annotations
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from cirx import Platform
 from cirx.ingest.report import ImportReport
@@ -40,3 +40,14 @@ def test_intensity_is_derived_on_write_and_backfilled_by_its_migration(platform:
     _alembic(platform, "downgrade", "0005")
     _alembic(platform, "upgrade", "head")
     assert levels() == expected
+
+
+def test_audit_owner_index_comes_and_goes_with_its_migration(platform: Platform) -> None:
+    def indexes() -> set[str]:
+        return {ix["name"] for ix in inspect(platform.engine).get_indexes("audit_events")}
+
+    assert "ix_audit_events_owner" in indexes()
+    _alembic(platform, "downgrade", "0006")
+    assert "ix_audit_events_owner" not in indexes()
+    _alembic(platform, "upgrade", "head")
+    assert "ix_audit_events_owner" in indexes()

@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 from taxii2client.v21 import ApiRoot, Collection, Server, as_pages
 
 from cirx import Platform, Settings
-from cirx.access.policy import visible_clause
+from cirx.access.policy import Principal, visible_clause
 from cirx.access.tables import AuditEvent
 from cirx.access.tlp import TLP2_MARKINGS
 from cirx.api.app import create_app
@@ -200,10 +200,13 @@ def test_add_bundle_and_poll_status(env: Env) -> None:
     with env.http("c") as client:
         response = client.get(f"status/{status.id}/")
     assert response.status_code == 404 and response.json()["http_status"] == "404"
+    # One push event for CERT-A, the owner of what was stored, to find in its audit trail.
+    org_a = env.platform.organisations.get("CERT-A").id
     with env.platform.engine.connect() as connection:
-        pushed = connection.execute(select(AuditEvent.detail).where(AuditEvent.action == "push")).scalars()
-        details = [orjson.loads(detail) for detail in pushed]
-    assert {"taxii": "add", "collection": "shared", "status": status.id, "ids": [o["id"] for o in objects]} in details
+        pushed = connection.execute(select(AuditEvent.owner_org, AuditEvent.detail).where(
+            AuditEvent.action == "push")).all()
+    assert (org_a, {"taxii": "add", "collection": "shared", "status": status.id, "ids": [o["id"] for o in objects]}
+            ) in [(owner, orjson.loads(detail)) for owner, detail in pushed]
 
 
 def test_rejected_object_rejects_the_whole_envelope(env: Env) -> None:
@@ -364,17 +367,30 @@ def test_sharing_group_collection(env: Env) -> None:
     assert {from_a["id"], from_b["id"]} <= group_ids and not set(env.bulk_ids) & group_ids
 
 
-def test_reads_are_audited(env: Env) -> None:
+def test_reads_are_audited_for_the_owner(env: Env) -> None:
     community = env.collection("c", "community")
     envelope = community.get_objects(limit=5)
     community.get_object(env.bulk_ids[7])
-    org_c = env.platform.organisations.get("CERT-C").id
+    pulled = [o["id"] for o in envelope["objects"]]
+    orgs = env.platform.organisations
+    org_a, org_c = orgs.get("CERT-A").id, orgs.get("CERT-C").id
     with env.platform.engine.connect() as connection:
-        events = connection.execute(select(AuditEvent.action, AuditEvent.stix_id, AuditEvent.detail).where(
-            AuditEvent.org_id == org_c).order_by(AuditEvent.id)).all()
-    pulls = [orjson.loads(detail) for action, _, detail in events if action == "pull"]
-    assert {"taxii": "objects", "collection": "community", "ids": [o["id"] for o in envelope["objects"]]} in pulls
-    assert ("read", env.bulk_ids[7]) in [(action, stix_id) for action, stix_id, _ in events]
+        events = connection.execute(select(AuditEvent.action, AuditEvent.stix_id, AuditEvent.owner_org,
+                                           AuditEvent.detail).where(AuditEvent.org_id == org_c)).all()
+    pulls = [(owner, orjson.loads(detail)) for action, _, owner, detail in events if action == "pull"]
+    assert (org_a, {"taxii": "objects", "collection": "community", "ids": pulled}) in pulls
+    assert ("read", env.bulk_ids[7], org_a) in [(action, stix_id, owner) for action, stix_id, owner, _ in events]
+    # CERT-A's org admin finds CERT-C's pull of CERT-A's objects in its own audit trail; CERT-C's admin
+    # does not (they are not CERT-C's objects).
+    admin_a = orgs.authenticate(orgs.create_token("CERT-A", role="org-admin", user="admin@a")[0])
+    admin_c = orgs.authenticate(orgs.create_token("CERT-C", role="org-admin", user="admin@c")[0])
+
+    def pulled_ids(admin: Principal) -> set[tuple[int | None, str]]:
+        return {(e["org_id"], i) for e in env.platform.audit.events(admin, action="pull", limit=5000)
+                for i in orjson.loads(e["detail"]).get("ids", [])}
+
+    assert {(org_c, i) for i in pulled} <= pulled_ids(admin_a)
+    assert not {i for _, i in pulled_ids(admin_c)} & set(pulled)
 
 
 # -- bad requests ------------------------------------------------------------------------------------------

@@ -229,6 +229,25 @@ def test_the_audit_trail_is_the_organisations_own_and_pages(node: Node) -> None:
     assert owner.get("/sharing?audit_page=0").status_code == 400
 
 
+def test_a_pull_of_many_objects_is_one_row_with_every_id_in_the_csv(node: Node) -> None:
+    reader = node.platform.organisations.authenticate(node.platform.organisations.create_token(
+        "CERT-PT", role="reader", user="bot")[0])
+    other = "indicator--0d1c8f1c-4a5e-4d8a-9f60-1b2a3c4d5e6f"
+    node.platform.audit.record_by_owner(reader, "pull", {node.secret_id: node.platform.organisations.get("CERT-EE").id,
+                                                         other: node.platform.organisations.get("CERT-PT").id},
+                                        {"taxii": "objects", "collection": "community"})
+    owner, outsider = node.client(), node.client()
+    sign_in_password(owner)
+    sign_in_password(outsider, "CERT-PT", "rui")
+    mine = owner.get("/sharing").text
+    assert "pull" in mine and "community" in mine and other not in mine
+    assert node.secret_id in owner.get("/sharing?csv=audit").text
+    # CERT-PT's admin sees the event on its own object, never CERT-EE's id.
+    assert other in outsider.get("/sharing?csv=audit").text
+    assert node.secret_id not in outsider.get("/sharing?csv=audit").text and node.secret_id not in outsider.get(
+        "/sharing").text
+
+
 def test_the_outsider_never_sees_the_owners_secrets_on_the_seeded_store(owner: TestClient,
                                                                         outsider: TestClient) -> None:
     theirs = outsider.get("/sharing")

@@ -92,7 +92,8 @@ class AuditEvent(Base):
     """Who read, exported, imported, pushed or pulled what, and when."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_org_at", "org_id", "at"), Index("ix_audit_events_object", "stix_id"))
+    __table_args__ = (Index("ix_audit_events_org_at", "org_id", "at"), Index("ix_audit_events_object", "stix_id"),
+                      Index("ix_audit_events_owner", "owner_org", "id"))
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     at: Mapped[str] = mapped_column(String(32))

@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from cirx.access.audit import event_objects
 from cirx.access.policy import LOCAL_ADMIN, Role
 from cirx.cli.common import DbOption, JsonOption, console, handles_errors, platform, print_json
 
@@ -164,6 +165,7 @@ def show_audit(
     for column in ("at", "organisation", "action", "object", "owner", "detail"):
         table.add_column(column)
     for row in rows:
-        table.add_row(row["at"], row["organisation"] or "-", row["action"], row["stix_id"] or "",
-                      row["owner"] or "", row["detail"] or "")
+        shown = event_objects(row)
+        table.add_row(row["at"], row["organisation"] or "-", row["action"], shown["object"], row["owner"] or "",
+                      shown["detail"])
     console.print(table)

@@ -17,6 +17,7 @@ import orjson
 from fastapi import Request
 from sqlalchemy import insert, select
 
+from cirx.access.audit import owners_of
 from cirx.access.policy import Principal
 from cirx.config import Settings
 from cirx.errors import (
@@ -151,10 +152,10 @@ def add_objects(platform: Platform, principal: Principal, scope: Scope, access: 
         connection.execute(insert(TaxiiStatus), [{
             **status, "org_id": principal.org_id, "collection_id": scope.id, "pendings": "[]",
             "successes": orjson.dumps(successes).decode(), "failures": orjson.dumps(failures).decode()}])
-    if successes:  # one event per envelope, the ids in its detail (as for pulls)
-        platform.audit.record(principal, "push", [], detail=orjson.dumps(
-            {"taxii": "add", "collection": scope.alias, "status": status["id"],
-             "ids": [ident for ident, _ in entries]}).decode())
+        if successes:  # one event per organisation owning the stored versions, their ids in its detail
+            platform.audit.record_by_owner(
+                principal, "push", owners_of(connection, [ident for ident, _ in entries]),
+                {"taxii": "add", "collection": scope.alias, "status": status["id"]}, connection=connection)
     return _with_lists(status, successes, failures)
 
 

@@ -100,9 +100,10 @@ def _paged(page: Page, key: str, items: Sequence[bytes], media: str) -> Response
     return Response(b"".join(parts), media_type=media, headers=headers)
 
 
-def _audit(platform: Platform, principal: Principal, action: str, ids: list[str], detail: str) -> None:
+def _audit(platform: Platform, principal: Principal, action: str, rows: Sequence[Any], detail: dict[str, Any]) -> None:
+    """The page's objects, one event per owning organisation, with the owners the page query read."""
     with _AUDIT:
-        platform.audit.record(principal, action, ids, detail=detail)
+        platform.audit.record_by_owner(principal, action, {r.stix_id: r.owner_org for r in rows}, detail)
 
 
 @router.get("/taxii2/")
@@ -171,11 +172,10 @@ def get_objects(request: Request, collection_id: str, platform: PlatformDep,
     scope = collections.find(platform, principal, collection_id)
     filters = parse_filters(request.query_params, ("id", "type", "version", "spec_version"))
     with platform.engine.connect() as connection:
-        page = fetch_page(connection, [StixObject.stix_id, StixObject.doc],
+        page = fetch_page(connection, [StixObject.stix_id, StixObject.owner_org, StixObject.doc],
                           _where(platform, principal, scope, connection.dialect.name), filters)
-    if page.rows:  # one event per page, the ids in its detail (an event per object costs 4x the page)
-        _audit(platform, principal, "pull", [], orjson.dumps(
-            {"taxii": "objects", "collection": scope.alias, "ids": [r.stix_id for r in page.rows]}).decode())
+    if page.rows:
+        _audit(platform, principal, "pull", page.rows, {"taxii": "objects", "collection": scope.alias})
     return _paged(page, "objects", [r.doc.encode() for r in page.rows], media)
 
 
@@ -218,8 +218,9 @@ def get_object(request: Request, collection_id: str, object_id: str, platform: P
     if not page.rows:
         _require_object(platform, where, object_id, collection_id)
     else:
-        _audit(platform, principal, "read", [object_id], orjson.dumps(
-            {"taxii": "object", "collection": scope.alias, "versions": len(page.rows)}).decode())
+        with _AUDIT:
+            platform.audit.record(principal, "read", [object_id], detail=orjson.dumps(
+                {"taxii": "object", "collection": scope.alias, "versions": len(page.rows)}).decode())
     return _paged(page, "objects", [r.doc.encode() for r in page.rows], media)
 
 

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from cirx.access.audit import event_objects
 from cirx.access.organisations import SIGN_IN_FAILED, require
 from cirx.access.policy import Principal, Role
 from cirx.access.tlp import LEVELS
@@ -160,8 +161,8 @@ def _dashboard(request: Request, platform: Platform, principal: Principal,
             events = []
         more = len(events) > offset + AUDIT_PAGE
         audit_rows = [{"at": e["at"], "action": e["action"], "organisation": names.get(e["org_id"], ""),
-                       "user_id": e["user_id"], "object": e["stix_id"] or "", "owner": names.get(e["owner_org"], ""),
-                       "detail": e["detail"] or ""} for e in events[offset:offset + AUDIT_PAGE]]
+                       "user_id": e["user_id"], "owner": names.get(e["owner_org"], ""), **event_objects(e)}
+                      for e in events[offset:offset + AUDIT_PAGE]]
     context: dict[str, Any] = {
         "signed_in": True, "org": org, "user": user, "role": principal.role.value,
         "country": country_name(org.country) if org and org.country else None,
@@ -172,3 +173,4 @@ def _dashboard(request: Request, platform: Platform, principal: Principal,
         "saved": request.query_params.get("saved"),
     }
     return context, audit_rows
+
