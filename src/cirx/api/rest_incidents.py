@@ -28,7 +28,7 @@ def list_incidents(workspace: WorkspaceDep, where: IncidentFilterDep, limit: Lim
 
 
 @router.get("/incidents/{reference}", tags=["incidents"],
-            summary="Get one incident by STIX id or SOURCE:ID (e.g. eurepoc:12), with related objects")
+            summary="Get one incident by STIX id or SOURCE:ID (e.g. eurepoc:947), with related objects")
 def show_incident(reference: str, platform: PlatformDep, principal: PrincipalDep,
                   workspace: WorkspaceDep) -> dict[str, Any]:
     """The incident and the visible objects related to it; audited as a read."""

@@ -1,6 +1,6 @@
 """``cirx attribute`` and ``cirx eval attribution``: who could be behind an incident, and how well cirx knows.
 
-    cirx attribute eurepoc:12                       # a stored incident, with its official attribution records
+    cirx attribute eurepoc:947                       # a stored incident, with its official attribution records
     cirx attribute --evidence evidence.json --json  # {"techniques": [...], "software": [...], ...}
     cirx eval attribution [--fit]                   # P1 and P2 for cirx and both baselines, in one run
 """
@@ -20,7 +20,7 @@ from cirx.errors import InvalidInput
 
 @handles_errors
 def attribute(
-    incident: Annotated[str | None, typer.Argument(help="A stored incident: STIX id or SOURCE:ID (eurepoc:12).")] = None,
+    incident: Annotated[str | None, typer.Argument(help="A stored incident: STIX id or SOURCE:ID (eurepoc:947).")] = None,
     evidence: Annotated[Path | None, typer.Option("--evidence", help="Evidence as JSON: {\"techniques\": "
                                                   "[...], \"software\": [...], \"victim_countries\": [...], "
                                                   "\"sectors\": [...], \"indicators\": [...], \"date\": ..., "
@@ -33,7 +33,7 @@ def attribute(
     from cirx.analysis.attribution.service import AttributionService
 
     if (incident is None) == (evidence is None):
-        raise InvalidInput("give an incident (cirx attribute eurepoc:12) or --evidence FILE.json, not both")
+        raise InvalidInput("give an incident (cirx attribute eurepoc:947) or --evidence FILE.json, not both")
     service = AttributionService(platform(db).reader)
     if evidence is not None:
         try:

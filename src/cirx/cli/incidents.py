@@ -86,7 +86,7 @@ def search_incidents(
 @app.command("show")
 @handles_errors
 def show_incident(
-    reference: Annotated[str, typer.Argument(help="STIX id or SOURCE:ID, e.g. eurepoc:12.")],
+    reference: Annotated[str, typer.Argument(help="STIX id or SOURCE:ID, e.g. eurepoc:947.")],
     db: DbOption = None, as_json: JsonOption = False,
 ) -> None:
     """Show one incident with its IR properties and related objects."""

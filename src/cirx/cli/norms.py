@@ -77,7 +77,7 @@ def _print_assessment(result: dict[str, Any]) -> None:
 
 @handles_errors
 def assess(
-    incident: Annotated[str | None, typer.Argument(help="Incident: STIX id or SOURCE:ID (eurepoc:12).")] = None,
+    incident: Annotated[str | None, typer.Argument(help="Incident: STIX id or SOURCE:ID (eurepoc:947).")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Assess every incident.")] = False,
     jsonl: Annotated[bool, typer.Option("--jsonl", help="With --all: one JSON line per incident.")] = False,
     set_: Annotated[list[str] | None, typer.Option("--set", help="Confirm or override: SUBJECT=STATUS, e.g. "
@@ -100,7 +100,7 @@ def assess(
             console.print(f"response justification: {counts}", highlight=False)
         return
     if not incident:
-        raise InvalidInput("name an incident (eurepoc:12) or give --all")
+        raise InvalidInput("name an incident (eurepoc:947) or give --all")
     result: dict[str, Any] | None = None
     for item in set_ or ():
         subject, _, status = item.partition("=")

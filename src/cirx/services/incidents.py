@@ -28,14 +28,14 @@ class IncidentService:
         return self._reader.count_incidents(where)
 
     def show(self, reference: str) -> dict[str, Any]:
-        """One incident by STIX id or by a source id such as ``eurepoc:12``."""
+        """One incident by STIX id or by a source id such as ``eurepoc:947``."""
         stix_id = reference
         if not reference.startswith("incident--"):
             source, _, external_id = reference.partition(":")
             found = self._reader.by_external_id(source, external_id) if external_id else []
             found = [i for i in found if i.startswith("incident--")]
             if not found:
-                raise NotFound(f"no incident {reference!r} (give a STIX id or SOURCE:ID, e.g. eurepoc:12)")
+                raise NotFound(f"no incident {reference!r} (give a STIX id or SOURCE:ID, e.g. eurepoc:947)")
             stix_id = found[0]
         incident = self._reader.get(stix_id)
         if incident["type"] != "incident":

@@ -120,7 +120,7 @@ def find_incident(workspace: Workspace, reference: str) -> dict[str, Any]:
     try:
         return workspace.incidents.show(reference)
     except NotFound:
-        raise NotFound(f"no incident {reference!r} (give a STIX id or SOURCE:ID, e.g. eurepoc:12)") from None
+        raise NotFound(f"no incident {reference!r} (give a STIX id or SOURCE:ID, e.g. eurepoc:947)") from None
 
 
 def grade(source: dict[str, Any]) -> str:
