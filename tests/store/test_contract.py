@@ -40,6 +40,29 @@ def test_import_stores_every_object_and_a_rerun_adds_none(platform: Platform, tm
     assert platform.reader.get(s.GROUP)["name"] == "APT28"
 
 
+def test_cyber_observables_are_stored_latest_and_read_back(platform: Platform, tmp_path: Path) -> None:
+    ip = {"type": "ipv4-addr", "spec_version": "2.1", "id": "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd",
+          "value": "198.51.100.3"}
+    domain = {"type": "domain-name", "id": "domain-name--3c10e93f-798e-5a26-a0c1-08156efab7f5",
+              "value": "evil.example.com", "resolves_to_refs": [ip["id"]]}  # 2.1 without spec_version
+    seen = {"type": "observed-data", "spec_version": "2.1", "id": "observed-data--b67d30ff-02ac-498a-92f9-32f845f448cf",
+            "created": "2024-05-01T00:00:00.000Z", "modified": "2024-05-01T00:00:00.000Z",
+            "first_observed": "2024-05-01T00:00:00Z", "last_observed": "2024-05-01T00:00:00Z",
+            "number_observed": 1, "object_refs": [ip["id"], domain["id"]]}
+    path = write_bundle(tmp_path, [ip, domain, seen])
+    [first] = platform.imports.stix(path)
+    assert (first.imported, first.rejected) == (3, [])
+    assert platform.reader.get(ip["id"])["value"] == "198.51.100.3"
+    assert [o["value"] for o in platform.reader.get_many([domain["id"], ip["id"]])] == ["evil.example.com",
+                                                                                        "198.51.100.3"]
+    assert platform.reader.count_by_type() == {"ipv4-addr": 1, "domain-name": 1, "observed-data": 1}
+    exported = {o["id"] for o in platform.reader.iter_latest()}
+    assert {ip["id"], domain["id"], seen["id"]} <= exported
+    [again] = platform.imports.stix(path)
+    assert (again.imported, again.unchanged) == (0, 3)
+    assert platform.reader.count_versions() == 3
+
+
 def test_every_version_is_kept_and_the_newest_is_the_default(platform: Platform) -> None:
     import_objects(platform, [s.group("2024-01-01T00:00:00.000Z", description="first")])
     import_objects(platform, [s.group("2025-06-01T00:00:00.000Z", description="second")])

@@ -1,16 +1,16 @@
-"""Migrations on both backends: 0006 fills the intensity column from the stored documents; 0007 indexes audit owners."""
+"""Migrations on both backends: 0006 fills the intensity column, 0007 indexes audit owners, 0008 marks SCOs latest."""
 
 from __future__ import annotations
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, update
 
 from cirx import Platform
 from cirx.ingest.report import ImportReport
 from cirx.model.incident import make_incident
 from cirx.store.engine import MIGRATIONS
-from cirx.store.schema import Incident
+from cirx.store.schema import Incident, StixObject
 
 
 def _alembic(platform: Platform, action: str, target: str) -> None:
@@ -51,3 +51,14 @@ def test_audit_owner_index_comes_and_goes_with_its_migration(platform: Platform)
     assert "ix_audit_events_owner" not in indexes()
     _alembic(platform, "upgrade", "head")
     assert "ix_audit_events_owner" in indexes()
+
+
+def test_observables_hidden_by_the_old_writer_are_marked_latest(platform: Platform) -> None:
+    ip = {"type": "ipv4-addr", "spec_version": "2.1", "id": "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd",
+          "value": "198.51.100.3"}
+    platform.writer.import_objects(iter([ip]), ImportReport("probe"))
+    _alembic(platform, "downgrade", "0007")
+    with platform.engine.begin() as connection:  # what the writer before 0008 left behind
+        connection.execute(update(StixObject).where(StixObject.stix_id == ip["id"]).values(is_latest=False))
+    _alembic(platform, "upgrade", "head")
+    assert platform.reader.get(ip["id"])["value"] == "198.51.100.3"

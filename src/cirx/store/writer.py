@@ -196,7 +196,9 @@ class StixWriter:
             if modified in versions:
                 report.unchanged += 1
                 continue
-            is_latest = modified > latest
+            # The first version of an id is its latest, also when it has no timestamp (a
+            # cyber-observable has neither created nor modified: its ``modified`` is "").
+            is_latest = modified > latest or not versions
             if is_latest:
                 if latest:
                     demoted.append(stix_id)
