@@ -1,4 +1,4 @@
-"""``cirx import ...``: STIX bundles, the knowledge base, IR datasets, CSV/XLSX.
+"""``cirx import ...``: STIX bundles, MISP events, the knowledge base, IR datasets, CSV/XLSX.
 
 ``--org``, ``--tlp``, ``--share-with``, ``--recipient`` and ``--anonymous``
 say who contributes an import and who may see it (TLP 2.0, see
@@ -17,7 +17,8 @@ from cirx.cli.common import DbOption, JsonOption, handles_errors, platform, prin
 from cirx.platform import Platform
 from cirx.store.writer import ImportAccess
 
-app = typer.Typer(help="Import STIX bundles, the offline knowledge base and IR datasets.", no_args_is_help=True)
+app = typer.Typer(help="Import STIX bundles, MISP events, the offline knowledge base and IR datasets.",
+                  no_args_is_help=True)
 
 OrgOption = Annotated[str | None, typer.Option(
     "--org", help="Contribute as this organisation (its default TLP unless --tlp is given).")]
@@ -52,6 +53,25 @@ def import_stix(
     access = _access(cirx, org, tlp, share_with, recipient, anonymous)
     with progress_bar(f"importing {source}") as advance:
         reports = cirx.imports.stix(source, advance, access)
+    for report in reports:
+        print_report(report, as_json)
+
+
+@app.command("misp")
+@handles_errors
+def import_misp(
+    source: Annotated[Path, typer.Argument(
+        help="A MISP event JSON file, a restSearch response, or a directory of them (a MISP feed).")],
+    org: OrgOption = None, tlp: TlpOption = None, share_with: ShareOption = None,
+    recipient: RecipientOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Import MISP events (converted to STIX 2.1 by misp-stix); tlp:* tags mark them; each file all-or-nothing."""
+    cirx = platform(db)
+    access = _access(cirx, org, tlp, share_with, recipient, anonymous=False)
+    with progress_bar(f"importing {source}") as advance:
+        reports = cirx.imports.misp(source, advance, access)
     for report in reports:
         print_report(report, as_json)
 

@@ -1,4 +1,4 @@
-"""Imports: STIX bundles, the offline knowledge base, IR datasets and user CSV/XLSX.
+"""Imports: STIX bundles, MISP events, the offline knowledge base, IR datasets and user CSV/XLSX.
 
 Each file is imported in one transaction: all of it or none of it.  A
 directory is imported file by file, each with its own report.
@@ -132,6 +132,25 @@ class ImportService:
         if access.owner_org is not None:
             self._write_preamble(access)
         return report
+
+    def misp(self, source: str | Path, progress: Progress | None = None,
+             access: ImportAccess = PLATFORM_IMPORT) -> list[ImportReport]:
+        """Import MISP events (converted by misp-stix): an event file, a restSearch response, a list of
+        events, or every ``*.json`` of a folder such as a MISP feed; each file all or nothing.
+
+        An event's ``tlp:*`` tags mark every object made from it; untagged objects get ``access``'s
+        default, as in any import.
+        """
+        from cirx.ingest.misp import misp_files, read_misp
+
+        reports = []
+        for file in misp_files(Path(source)):
+            report = ImportReport(source=str(file))
+            self._writer.import_objects(read_misp(file, report), report, progress, access)
+            if access.owner_org is not None:
+                self._write_preamble(access)
+            reports.append(report)
+        return reports
 
     def knowledge_base(self, progress: Progress | None = None) -> ImportReport:
         """Load the offline knowledge base from pymispgalaxies and pytaxonomies."""
