@@ -156,6 +156,27 @@ def test_an_old_profile_is_flagged_stale(attributor: Attributor) -> None:
     assert old["probability"] < hypothesis(result, "group", "G0005")["probability"]
 
 
+def test_without_technical_evidence_unknown_keeps_the_new_actor_rate() -> None:
+    knowledge = world()
+    knowledge.actors["G0003"] = Actor("G0003", "Kitten Three", "G0003", country="IR", victims=frozenset({"IL"}),
+                                      sectors=("Energy",))
+    attributor = Attributor(knowledge)
+    rate = attributor.new_actor_rate
+    assert rate is not None and 0.05 < rate < 0.5  # the shipped calibration's forward rate
+    result = attributor.attribute(Evidence(victim_countries=("IL",), sectors=("energy",), date="2021-03-01"))
+    unknown = hypothesis(result, "unknown", "unknown")
+    assert unknown["probability"] >= round(rate, 4) - 1e-4
+    assert "no-technical-evidence" in {c["kind"] for c in result["caveats"]}
+    assert result["confidence"] == "low"
+    # Victims and sectors still weigh among the known actors, in the room left.
+    plain = attributor.attribute(Evidence(date="2021-03-01"))
+    assert hypothesis(result, "group", "G0003")["probability"] > hypothesis(plain, "group", "G0003")["probability"]
+    assert math.isclose(sum(h["probability"] for h in ranked(result)), 1.0, abs_tol=0.02)
+    # Technical evidence is scored by the calibrated model as before: no caveat.
+    scored = attributor.attribute(Evidence(techniques=("T1566.001",), software=("BearRAT",), date="2020-05-01"))
+    assert "no-technical-evidence" not in {c["kind"] for c in scored["caveats"]}
+
+
 def test_victims_sectors_and_indicators_weigh_in_by_hand_set_ratios() -> None:
     knowledge = world()
     knowledge.actors["G0003"] = Actor("G0003", "Kitten Three", "G0003", country="IR", victims=frozenset({"IL"}),
@@ -432,5 +453,11 @@ def test_attack_bundle_attributes_a_realistic_case(tmp_path: Path) -> None:
         tools = service.attribute({"software": ["Mimikatz", "Cobalt Strike"]})
         assert all(h["confidence"] == "low" for h in tools["hypotheses"])
         assert top_group(tools)["probability"] < 0.5
+        # Victims, sectors and a date alone (Ukraine's grid, December 2016): the calibrated model has
+        # nothing to score, so "unknown" keeps the new-actor rate (it read 2.4% before the floor).
+        grid = service.attribute({"victim_countries": ["UA"], "sectors": ["energy"], "date": "2016-12-17"})
+        assert hypothesis(grid, "unknown", "unknown")["probability"] >= 0.15
+        assert "no-technical-evidence" in {c["kind"] for c in grid["caveats"]} and grid["confidence"] == "low"
+        assert top_group(grid)["probability"] < 0.45 and top_group(grid)["country"] == "RU"
     finally:
         platform.close()

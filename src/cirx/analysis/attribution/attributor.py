@@ -54,6 +54,8 @@ class Attributor:
         found = calibration or load_calibration()
         self.models = {name: Model.from_dict(model) for name, model in found["models"].items()}
         self.calibration_source = str(found.get("source", "given"))
+        rate = found.get("new_actor_rate")
+        self.new_actor_rate = float(rate) if isinstance(rate, int | float) else None
         self.calibrated = "built-in" not in self.calibration_source
 
     def attribute(self, evidence: Evidence, *, exclude_report: str | None = None) -> dict[str, Any]:
@@ -71,6 +73,9 @@ class Attributor:
         context = [self._context(actor, evidence) for actor in index.actors]
         scores[:-1] += np.array([sum(math.log(e["ratio"]) for e in rows) for rows in context])
         probabilities = softmax(scores)
+        rate = self.new_actor_rate
+        if not resolved.items and rate is not None and probabilities[-1] < rate:
+            probabilities = _unknown_at_least(probabilities, rate)
         items = item_evidence(index, stats, self.knowledge, resolved.items)
         overall = confidence_level(items, None)
         kinds = {row["kind"] for rows in context for row in rows}
@@ -79,6 +84,11 @@ class Attributor:
         notes = caveats(index, self.knowledge, items, probabilities, year=resolved.year,
                         today=_today(), unresolved=resolved.unresolved, notes=evidence.notes,
                         context_kinds=kinds, calibrated=self.calibrated)
+        if not resolved.items and rate is not None:
+            notes.append({"kind": "no-technical-evidence", "message": (
+                "No technique or software evidence: the ranking rests on victims, sectors and dates alone, which "
+                "the held-out data cannot calibrate; the unknown / new actor hypothesis is kept at no less than "
+                f"the rate of new actors among past reports ({rate:.0%}).")})
         cap = "moderate" if any(c["kind"] in ("false-flag", "nothing-distinctive") for c in notes) else overall
         if any(c["kind"] == "nothing-distinctive" for c in notes):
             cap = "low"
@@ -177,6 +187,19 @@ class Attributor:
                         "confidence": max(levels, key=("low", "moderate", "high").index),
                         "for": support, "against": against})
         return sorted(out, key=lambda h: -h["probability"])
+
+
+def _unknown_at_least(probabilities: np.ndarray, rate: float) -> np.ndarray:
+    """The distribution with "unknown" (last) raised to ``rate`` and the actors scaled down to make room.
+
+    With no evidence the calibrated model scores (techniques, software), its
+    "unknown" logit is an extrapolation (every fitted case holds some); the
+    prior, the forward rate of new actors, is the honest floor.
+    """
+    out = np.array(probabilities, dtype=float)
+    out[:-1] *= (1 - rate) / max(1 - float(out[-1]), 1e-12)
+    out[-1] = rate
+    return out
 
 
 def _context_row(value: str, kind: str, ratio: float, detail: str) -> dict[str, Any]:

@@ -179,11 +179,15 @@ def calibration_from(collected: Collected, forward: list[Cases], source: dict[st
     """The calibration file's content: both models fitted on every P1 and forward case."""
     models = {name: fit_model(collected.cases, features, forward).as_dict()
               for name, features in (("dated", DATED), ("undated", UNDATED))}
+    total = int(sum(len(p.truth) for p in forward))
+    new = int(sum(int((p.truth == p.X.shape[1] - 1).sum()) for p in forward if len(p.truth)))
     return {"description": "cirx attribution models (conditional-logit weights, temperature, leading-actor "
                            "bonus, P(new actor) coefficients) fitted on leave-one-report-out and forward cases; "
                            "rebuild with: cirx eval attribution --fit",
-            "data": source, "cases": len(collected.cases.truth),
-            "forward_cases": int(sum(len(p.truth) for p in forward)), "models": models}
+            "data": source, "cases": len(collected.cases.truth), "forward_cases": total,
+            # The share of forward cases (a year's reports against the profiles before it) that concern an
+            # actor not seen before: the prior of "unknown / new actor" when evidence holds nothing scored.
+            "new_actor_rate": round(new / total, 4) if total else None, "models": models}
 
 
 def run(knowledge: Knowledge, *, split: int = 2022, folds: int = 5, fit: bool = False,
