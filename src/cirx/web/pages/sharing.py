@@ -173,4 +173,3 @@ def _dashboard(request: Request, platform: Platform, principal: Principal,
         "saved": request.query_params.get("saved"),
     }
     return context, audit_rows
-
