@@ -209,6 +209,18 @@ def test_add_bundle_and_poll_status(env: Env) -> None:
             ) in [(owner, orjson.loads(detail)) for owner, detail in pushed]
 
 
+def test_cyber_observables_round_trip(env: Env) -> None:
+    ip = {"type": "ipv4-addr", "spec_version": "2.1", "id": "ipv4-addr--8f3a1c7e-2b6d-5e4f-9a0b-1c2d3e4f5a6b",
+          "value": "192.0.2.77", "object_marking_refs": [GREEN]}
+    status = env.collection("a", "shared").add_objects({"objects": [ip]})
+    assert (status.status, status.success_count) == ("complete", 1)
+    reader = env.collection("c", "community")
+    assert reader.get_object(ip["id"])["objects"] == [ip]
+    [record] = reader.get_manifest(id=ip["id"])["objects"]
+    assert record["version"] == record["date_added"]  # no modified: the version is when it was added
+    assert [o["id"] for o in reader.get_objects(type="ipv4-addr")["objects"]] == [ip["id"]]
+
+
 def test_rejected_object_rejects_the_whole_envelope(env: Env) -> None:
     good, bad = new_indicator("fine"), new_indicator("broken", pattern="[ipv4-addr:value = ")
     before = env.stored()
