@@ -1,6 +1,6 @@
 """``cirx attribute`` and ``cirx eval attribution``: who could be behind an incident, and how well cirx knows.
 
-    cirx attribute eurepoc:947                       # a stored incident, with its official attribution records
+    cirx attribute eurepoc:947                      # a stored incident, with its official attribution records
     cirx attribute --evidence evidence.json --json  # {"techniques": [...], "software": [...], ...}
     cirx eval attribution [--fit]                   # P1 and P2 for cirx and both baselines, in one run
 """

@@ -35,7 +35,7 @@ from typing import Any
 import orjson
 
 from cirx.access.tlp import ACCEPTED_MARKINGS, RANK, level_of, parse_level, with_level
-from cirx.errors import ImportRejected, InvalidInput, InvalidObject, NotFound
+from cirx.errors import ImportRejected, InvalidInput, InvalidObject
 from cirx.ingest.report import ImportReport
 from cirx.model.ids import CIRX_NAMESPACE, stix_timestamp
 
@@ -49,18 +49,6 @@ _RECORDS = ("Attribute", "Object", "ObjectReference", "EventReport", "Sighting",
 _STAMPED = ("Attribute", "Object", "ObjectReference", "EventReport")
 _ANALYST_DATA = ("Note", "Opinion", "Relationship")
 _TIME_PROPERTIES = ("created", "modified", "valid_from", "first_observed", "last_observed")
-
-
-def misp_files(path: Path) -> list[Path]:
-    """The files to import: ``path`` itself, or every ``*.json`` under a folder but a feed's manifest."""
-    if path.is_file():
-        return [path]
-    if not path.is_dir():
-        raise NotFound(f"{path}: no such file or directory")
-    files = sorted(p for p in path.rglob("*.json") if p.is_file() and p.name != FEED_INDEX)
-    if not files:
-        raise NotFound(f"{path}: no MISP event .json files in this directory")
-    return files
 
 
 def read_misp(path: Path, report: ImportReport) -> list[dict[str, Any]]:

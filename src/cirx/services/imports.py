@@ -33,6 +33,18 @@ def _cirx_objects() -> list[dict[str, Any]]:
     return [cirx_identity(), extension_definition()]
 
 
+def json_files(path: Path, what: str, skip: str | None = None) -> list[Path]:
+    """``path`` itself, or every ``*.json`` under a folder (but one named ``skip``), sorted."""
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise NotFound(f"{path}: no such file or directory")
+    files = sorted(p for p in path.rglob("*.json") if p.is_file() and p.name != skip)
+    if not files:
+        raise NotFound(f"{path}: no {what} .json files in this directory")
+    return files
+
+
 class ImportService:
     """Runs importers and writes what they yield."""
 
@@ -94,17 +106,8 @@ class ImportService:
         """Import a STIX 2.0/2.1 bundle file, every ``*.json`` of a directory, or ``-`` for stdin."""
         if str(source) == "-":
             return [self._stix_stream(sys.stdin.buffer, "<stdin>", progress, access)]
-        path = Path(source)
-        if path.is_dir():
-            files = sorted(p for p in path.rglob("*.json") if p.is_file())
-            if not files:
-                raise NotFound(f"{path}: no .json files in this directory")
-        elif path.is_file():
-            files = [path]
-        else:
-            raise NotFound(f"{path}: no such file or directory")
         reports = []
-        for file in files:
+        for file in json_files(Path(source), "STIX bundle"):
             parallel = file.stat().st_size >= PARALLEL_FROM_BYTES
             with file.open("rb") as stream:
                 reports.append(self._stix_stream(stream, str(file), progress, access, parallel=parallel))
@@ -141,10 +144,10 @@ class ImportService:
         An event's ``tlp:*`` tags mark every object made from it; untagged objects get ``access``'s
         default, as in any import.
         """
-        from cirx.ingest.misp import misp_files, read_misp
+        from cirx.ingest.misp import FEED_INDEX, read_misp
 
         reports = []
-        for file in misp_files(Path(source)):
+        for file in json_files(Path(source), "MISP event", skip=FEED_INDEX):
             report = ImportReport(source=str(file))
             self._writer.import_objects(read_misp(file, report), report, progress, access)
             if access.owner_org is not None:

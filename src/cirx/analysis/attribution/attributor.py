@@ -73,8 +73,8 @@ class Attributor:
         context = [self._context(actor, evidence) for actor in index.actors]
         scores[:-1] += np.array([sum(math.log(e["ratio"]) for e in rows) for rows in context])
         probabilities = softmax(scores)
-        rate = self.new_actor_rate
-        if not resolved.items and rate is not None and probabilities[-1] < rate:
+        rate = self.new_actor_rate if not resolved.items else None  # nothing the calibrated model scores
+        if rate is not None and probabilities[-1] < rate:
             probabilities = _unknown_at_least(probabilities, rate)
         items = item_evidence(index, stats, self.knowledge, resolved.items)
         overall = confidence_level(items, None)
@@ -84,7 +84,7 @@ class Attributor:
         notes = caveats(index, self.knowledge, items, probabilities, year=resolved.year,
                         today=_today(), unresolved=resolved.unresolved, notes=evidence.notes,
                         context_kinds=kinds, calibrated=self.calibrated)
-        if not resolved.items and rate is not None:
+        if rate is not None:
             notes.append({"kind": "no-technical-evidence", "message": (
                 "No technique or software evidence: the ranking rests on victims, sectors and dates alone, which "
                 "the held-out data cannot calibrate; the unknown / new actor hypothesis is kept at no less than "
