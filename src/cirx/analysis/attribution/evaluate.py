@@ -1,7 +1,8 @@
 """Leak-free evaluation on cited reports: cirx against TF-IDF and Naive Bayes, in one run.
 
 A *case* is one report's statements about one actor: the techniques and
-software of every ``uses`` link from that actor citing that report.  The truth
+software of every ``uses`` link from that actor citing that report, and the
+software that cited description sentences credit to that report for that actor.  The truth
 is the actor; where leaving the report out leaves the actor with no profile at
 all, the truth is "unknown / new actor" (which the baselines cannot say).
 
@@ -52,7 +53,12 @@ class Case:
 
 
 def report_cases(knowledge: Knowledge, keep: Callable[[str], bool] | None = None) -> list[Case]:
-    """The (actor, report) cases of every cited ``uses`` link, in a stable order."""
+    """The (actor, report) cases of every cited ``uses`` link, in a stable order.
+
+    A case's evidence is all that its report states about its actor: the items of the
+    ``uses`` links citing it and the software that cited description sentences credit to it
+    ("[APT28] has used [CHOPSTICK] to ..."), which :meth:`Knowledge.profile` also counts.
+    """
     grouped: dict[tuple[str, str], set[str]] = {}
     for actor, items in knowledge.links.items():
         for item, reports in items.items():
@@ -60,6 +66,11 @@ def report_cases(knowledge: Knowledge, keep: Callable[[str], bool] | None = None
                 if report.startswith(UNCITED) or (keep is not None and not keep(report)):
                     continue
                 grouped.setdefault((actor, report), set()).add(item)
+    for actor, items in knowledge.text_links.items():
+        for item, reports in items.items():
+            for report in reports:
+                if (actor, report) in grouped:
+                    grouped[(actor, report)].add(item)
     return [Case(actor, report, tuple(sorted(items)), knowledge.year(report))
             for (actor, report), items in sorted(grouped.items())]
 
