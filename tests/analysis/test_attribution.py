@@ -318,6 +318,19 @@ def test_evaluation_runs_cirx_and_both_baselines_leak_free() -> None:
     assert result["P2"]["systems"]["tfidf"]["unknown_cases"] >= 1
 
 
+def test_a_case_holds_what_its_report_states_in_cited_description_text_too() -> None:
+    knowledge = world()
+    # a cited sentence of report b2 says Bear One used PandaLoader; report x1 is cited by no uses link
+    add_link(knowledge.text_links, "G0001", "S0003", {"b2", "x1"})
+    cases = {(c.actor, c.report): c for c in report_cases(knowledge)}
+    assert cases[("G0001", "b2")].items == ("S0003", "T1059.001", "T1105", "T1566.001")
+    assert cases[("G0001", "b1")].items == ("S0001", "S0002", "T1059.001", "T1566.001")
+    assert ("G0001", "x1") not in cases and len(cases) == 11
+    # leaving b2 out removes it from the profile the case is scored against
+    left = without(build_index(knowledge), "b2")
+    assert left.profiles["G0001"].get("S0003") == frozenset({"x1"})
+
+
 # -- the store, the command line, the REST API --------------------------------------------------------------------------
 
 
