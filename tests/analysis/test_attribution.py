@@ -251,6 +251,21 @@ def test_metrics_on_a_perfectly_calibrated_toy() -> None:
     assert metrics.expected_calibration_error(np.array([0.8] * 10), np.array([1] * 8 + [0] * 2)) < 1e-9
 
 
+def test_what_chance_alone_does_to_a_perfectly_calibrated_system() -> None:
+    # every case an even chance between two actors: one of the two is always right, so the band is exact
+    even = np.tile([0.5, 0.5, 0.0], (100, 1))
+    reference = metrics.calibrated_reference(even, draws=200)
+    assert reference["band_inside_chance"] == {"roughly even chance": 1.0}
+    assert reference["all_bands_inside_chance"] == 1.0
+    assert 0.0 < reference["ece_median"] <= reference["ece_p95"] < 0.2
+    # 40 top hypotheses at 50% against a 45-55% band: inside only about half the time
+    narrow = np.tile([0.5, 0.25, 0.25], (40, 1))
+    chance = metrics.calibrated_reference(narrow, draws=400)["band_inside_chance"]
+    assert set(chance) == {"roughly even chance", "unlikely"} and 0.3 < chance["roughly even chance"] < 0.8
+    assert metrics.calibrated_reference(narrow, draws=400)["all_bands_inside_chance"] <= chance["roughly even chance"]
+    assert metrics.calibrated_reference(narrow, draws=50) == metrics.calibrated_reference(narrow, draws=50)
+
+
 # -- citations, evidence, official attribution records ----------------------------------------------------------------
 
 
@@ -313,6 +328,7 @@ def test_evaluation_runs_cirx_and_both_baselines_leak_free() -> None:
         for summary in systems.values():
             assert {"top1", "top5", "top10", "mrr", "ece", "brier", "log_loss", "bands", "country"} <= set(summary)
             assert len(summary["bands"]) == 7
+            assert {"ece_median", "ece_p95", "band_inside_chance"} <= set(summary["if_calibrated"])
     # P1: the two actors left with no other report are expected as "unknown"
     assert result["P1"]["systems"]["cirx"]["unknown_cases"] == 0
     assert result["P2"]["systems"]["tfidf"]["unknown_cases"] >= 1

@@ -134,15 +134,25 @@ def _print_evaluation(result: dict[str, Any]) -> None:
             table.add_row(name, *(f"{s[m]:.3f}" for m in ("top1", "top5", "top10", "mrr", "ece", "brier", "log_loss")),
                           f"{country:.3f}" if country is not None else "-")
         console.print(table)
+        cirx_summary = protocol["systems"]["cirx"]
+        reference = cirx_summary["if_calibrated"]
         bands = Table(title=f"{key}: accuracy per ICD 203 band (cirx, hypotheses from 1%)")
-        for column in ("band", "stated", "hypotheses", "mean p", "observed", "95% interval", "inside"):
+        for column in ("band", "stated", "hypotheses", "mean p", "observed", "95% interval", "inside",
+                       "if calibrated"):
             bands.add_column(column)
-        for band in protocol["systems"]["cirx"]["bands"]:
+        for band in cirx_summary["bands"]:
+            chance = reference["band_inside_chance"].get(band["band"])
             bands.add_row(band["band"], band["stated"], str(band["hypotheses"]),
                           "-" if band["mean_probability"] is None else f"{band['mean_probability']:.3f}",
                           "-" if band["observed"] is None else f"{band['observed']:.3f}",
                           "-" if band["ci95"] is None else f"{band['ci95'][0]:.3f}-{band['ci95'][1]:.3f}",
-                          "-" if band["inside"] is None else ("yes" if band["inside"] else "no"))
+                          "-" if band["inside"] is None else ("yes" if band["inside"] else "no"),
+                          "-" if chance is None else f"{chance:.0%} inside")
         console.print(bands)
+        console.print(f"{key}: cirx's ECE {cirx_summary['ece']:.3f}; a perfectly calibrated system on these cases "
+                      f"would show {reference['ece_median']:.3f} (median) to {reference['ece_p95']:.3f} (95th "
+                      f"percentile) by chance ({reference['draws']} draws of the truth from its probabilities), "
+                      f"and have every judged band inside in {reference['all_bands_inside_chance']:.0%} of draws",
+                      highlight=False)
     if "calibration_written" in result:
         console.print(f"calibration written to {result['calibration_written']}", highlight=False)

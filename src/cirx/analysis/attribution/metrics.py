@@ -47,14 +47,21 @@ def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
     return float(centre - half), float(centre + half)
 
 
+JUDGED = 30  # a band's accuracy is judged against its range from this many hypotheses up
+
+
+def _listed_bands(probabilities: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The listed hypotheses (p >= 1%) as (case, column) indices, and the ICD 203 band of each."""
+    cases, columns = np.nonzero(probabilities >= LISTED)
+    values = probabilities[cases, columns]
+    return cases, columns, np.array([band_of(float(p)).id for p in values])
+
+
 def band_accuracy(probabilities: np.ndarray, truth: np.ndarray) -> list[dict[str, Any]]:
     """Per ICD 203 band: how many listed hypotheses (p >= 1%) it holds, how often they were right (with a
     95% Wilson interval) and whether that lies in the band's range (judged from 30 hypotheses up)."""
-    onehot = np.zeros_like(probabilities, dtype=bool)
-    onehot[np.arange(len(truth)), truth] = True
-    listed = probabilities >= LISTED
-    values, right = probabilities[listed], onehot[listed]
-    which = np.array([band_of(float(p)).id for p in values])
+    cases, columns, which = _listed_bands(probabilities)
+    values, right = probabilities[cases, columns], columns == truth[cases]
     rows = []
     for band in bands():
         chosen = which == band.id
@@ -66,8 +73,41 @@ def band_accuracy(probabilities: np.ndarray, truth: np.ndarray) -> list[dict[str
                      "mean_probability": round(float(values[chosen].mean()), 4) if n else None,
                      "observed": round(observed, 4) if observed is not None else None,
                      "ci95": [round(interval[0], 4), round(interval[1], 4)] if n else None,
-                     "inside": None if observed is None or n < 30 else bool(low <= observed <= high)})
+                     "inside": None if observed is None or n < JUDGED else bool(low <= observed <= high)})
     return rows
+
+
+def calibrated_reference(probabilities: np.ndarray, draws: int = 500, seed: int = 0) -> dict[str, Any]:
+    """What a perfectly calibrated system would score on the same cases: each draw takes every case's truth
+    from its own probabilities, then ECE and the band verdicts are read as for the real truth.
+
+    Gives the ECE's median and 95th percentile and, per band judged (30+ hypotheses), how often its
+    observed accuracy falls inside its stated range (and how often every judged band does at once): on a
+    few hundred cases a narrow band, or an ECE threshold, is missed by chance alone this often.
+    """
+    rng = np.random.default_rng(seed)
+    n, width = probabilities.shape
+    cumulative = probabilities.cumsum(1)
+    confidence, top = probabilities.max(1), probabilities.argmax(1)
+    cases, columns, which = _listed_bands(probabilities)
+    judged = [(band, which == band.id, observed_range(band)) for band in bands()
+              if int((which == band.id).sum()) >= JUDGED]
+    eces: list[float] = []
+    inside = {band.term: 0 for band, _, _ in judged}
+    every = 0
+    for _ in range(draws):
+        drawn = rng.random((n, 1)) * cumulative[:, -1:]
+        truth = np.minimum((cumulative < drawn).sum(1), width - 1)
+        eces.append(expected_calibration_error(confidence, top == truth))
+        right = columns == truth[cases]
+        verdicts = [(band.term, bool(low <= right[chosen].mean() <= high)) for band, chosen, (low, high) in judged]
+        for term, verdict in verdicts:
+            inside[term] += verdict
+        every += all(verdict for _, verdict in verdicts)
+    return {"draws": draws, "ece_median": round(float(np.median(eces)), 4),
+            "ece_p95": round(float(np.percentile(eces, 95)), 4),
+            "band_inside_chance": {term: round(count / draws, 3) for term, count in inside.items()},
+            "all_bands_inside_chance": round(every / draws, 3)}
 
 
 def country_top1(probabilities: np.ndarray, truth: np.ndarray, countries: Sequence[str | None]) -> dict[str, Any]:
@@ -89,7 +129,8 @@ def summarise(probabilities: np.ndarray, truth: np.ndarray, countries: Sequence[
     """Top-1/5/10, MRR, ECE, Brier, log-loss, accuracy per ICD 203 band and country-level top-1.
 
     Ranks count every hypothesis, "unknown" included; ``groups_only`` repeats top-k and MRR
-    with "unknown" set aside for cases whose actor is known (the rank in the list of groups).
+    with "unknown" set aside for cases whose actor is known (the rank in the list of groups);
+    ``if_calibrated`` is :func:`calibrated_reference` (what chance alone does to ECE and the bands).
     """
     n = len(truth)
     rank = ranks(probabilities, truth)
@@ -112,6 +153,7 @@ def summarise(probabilities: np.ndarray, truth: np.ndarray, countries: Sequence[
         "brier": round(float(((probabilities - onehot) ** 2).sum(1).mean()), 4),
         "log_loss": round(float(-np.log(np.clip(true, 1e-6, 1)).mean()), 4),
         "bands": band_accuracy(probabilities, truth),
+        "if_calibrated": calibrated_reference(probabilities),
         "country": country_top1(probabilities, truth, countries),
         "groups_only": {"top1": round(float((group_rank <= 1).mean()), 4),
                         "top5": round(float((group_rank <= 5).mean()), 4),
