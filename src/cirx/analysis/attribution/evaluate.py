@@ -61,16 +61,11 @@ def report_cases(knowledge: Knowledge, keep: Callable[[str], bool] | None = None
     """
     grouped: dict[tuple[str, str], set[str]] = {}
     for actor, items in knowledge.links.items():
-        for item, reports in items.items():
-            for report in reports:
-                if report.startswith(UNCITED) or (keep is not None and not keep(report)):
-                    continue
+        cited = {report for reports in items.values() for report in reports
+                 if not report.startswith(UNCITED) and (keep is None or keep(report))}
+        for item, reports in knowledge.profile(actor).items():
+            for report in reports & cited:
                 grouped.setdefault((actor, report), set()).add(item)
-    for actor, items in knowledge.text_links.items():
-        for item, reports in items.items():
-            for report in reports:
-                if (actor, report) in grouped:
-                    grouped[(actor, report)].add(item)
     return [Case(actor, report, tuple(sorted(items)), knowledge.year(report))
             for (actor, report), items in sorted(grouped.items())]
 

@@ -90,8 +90,8 @@ def calibrated_reference(probabilities: np.ndarray, draws: int = 500, seed: int 
     cumulative = probabilities.cumsum(1)
     confidence, top = probabilities.max(1), probabilities.argmax(1)
     cases, columns, which = _listed_bands(probabilities)
-    judged = [(band, which == band.id, observed_range(band)) for band in bands()
-              if int((which == band.id).sum()) >= JUDGED]
+    masks = [(band, which == band.id) for band in bands()]
+    judged = [(band, chosen, observed_range(band)) for band, chosen in masks if int(chosen.sum()) >= JUDGED]
     eces: list[float] = []
     inside = {band.term: 0 for band, _, _ in judged}
     every = 0
